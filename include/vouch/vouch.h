@@ -1,0 +1,13 @@
+/*
+ * vouch/vouch.h - umbrella header for libvouch.
+ */
+#ifndef VOUCH_VOUCH_H
+#define VOUCH_VOUCH_H
+
+#include <vouch/defs.h>
+#include <vouch/err.h>
+#include <vouch/dns.h>
+#include <vouch/msg.h>
+#include <vouch/spf.h>
+
+#endif /* VOUCH_VOUCH_H */

@@ -1,0 +1,90 @@
+/*
+ * str.c - ASCII string helpers (locale-independent on purpose: mail and
+ * DNS are ASCII protocols) and the error-struct filler.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+int
+vouch__tolower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+void
+vouch__lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)vouch__tolower((unsigned char)*s);
+}
+
+int
+vouch__strncaseeq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (vouch__tolower((unsigned char)a[i]) !=
+		    vouch__tolower((unsigned char)b[i]))
+			return 0;
+		if (a[i] == '\0')
+			return 1;
+	}
+	return 1;
+}
+
+int
+vouch__strcaseeq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (vouch__tolower((unsigned char)*a) !=
+		    vouch__tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}
+
+int
+vouch__memcaseeq(const char *a, size_t alen, const char *b)
+{
+	return strlen(b) == alen && vouch__strncaseeq(a, b, alen);
+}
+
+size_t
+vouch__strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size > 0) {
+		size_t k = n < size - 1 ? n : size - 1;
+
+		memcpy(dst, src, k);
+		dst[k] = '\0';
+	}
+	return n;
+}
+
+int
+vouch__verror(struct vouch_error *err, int code, unsigned line,
+    const char *fmt, va_list ap)
+{
+	if (err != NULL) {
+		err->code = code;
+		err->line = line;
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	}
+	return code;
+}
+
+int
+vouch__error(struct vouch_error *err, int code, unsigned line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vouch__verror(err, code, line, fmt, ap);
+	va_end(ap);
+	return code;
+}

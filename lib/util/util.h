@@ -1,0 +1,80 @@
+/*
+ * lib/util/util.h - internal helpers shared by every libvouch module:
+ * allocation (one place that tests can make fail), capped growable
+ * buffers, an arena for what one parse produces, small string helpers and
+ * the error-struct filler.  Nothing here is exported from the library.
+ *
+ * Ownership: vouch__buf and vouch__arena own their memory and release it
+ * in their _free(); vouch__buf_take() hands the bytes to the caller.
+ * Thread safety: none of these have shared state.
+ */
+#ifndef VOUCH_UTIL_H
+#define VOUCH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <vouch/err.h>
+
+/* ---- allocation: all of libvouch allocates through these ------------- */
+void *vouch__malloc(size_t n);
+void *vouch__calloc(size_t n, size_t size);
+void *vouch__realloc(void *p, size_t n);
+void vouch__free(void *p);
+char *vouch__strdup(const char *s);
+char *vouch__strndup(const char *s, size_t n);
+void *vouch__memdup(const void *p, size_t n);
+
+/* ---- capped growable byte buffer (always NUL-terminated) -------------- */
+struct vouch__buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;	/* hard cap on len; appending past it is ELIMIT */
+};
+
+void vouch__buf_init(struct vouch__buf *b, size_t max);
+void vouch__buf_free(struct vouch__buf *b);
+void vouch__buf_reset(struct vouch__buf *b);
+int vouch__buf_append(struct vouch__buf *b, const void *p, size_t n);
+int vouch__buf_puts(struct vouch__buf *b, const char *s);
+int vouch__buf_putc(struct vouch__buf *b, int c);
+int vouch__buf_printf(struct vouch__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hand the bytes to the caller (never NULL after success); b is reset. */
+char *vouch__buf_take(struct vouch__buf *b);
+
+/* ---- arena: many small allocations freed at once ---------------------- */
+struct vouch__arena_chunk;
+struct vouch__arena {
+	struct vouch__arena_chunk *head;
+	size_t total;	/* bytes handed out */
+	size_t max;	/* cap on total; 0 = no cap */
+};
+
+void vouch__arena_init(struct vouch__arena *a, size_t max);
+void vouch__arena_free(struct vouch__arena *a);
+void *vouch__arena_alloc(struct vouch__arena *a, size_t n);
+char *vouch__arena_strndup(struct vouch__arena *a, const char *s, size_t n);
+char *vouch__arena_strdup(struct vouch__arena *a, const char *s);
+void *vouch__arena_memdup(struct vouch__arena *a, const void *p, size_t n);
+
+/* ---- strings ----------------------------------------------------------- */
+int vouch__strcaseeq(const char *a, const char *b);
+int vouch__strncaseeq(const char *a, const char *b, size_t n);
+/* a (alen bytes) equals the NUL-terminated b, ignoring ASCII case. */
+int vouch__memcaseeq(const char *a, size_t alen, const char *b);
+int vouch__tolower(int c);
+void vouch__lower(char *s);
+/* Bounded copy like strlcpy: returns strlen(src). */
+size_t vouch__strlcpy(char *dst, const char *src, size_t size);
+
+/* ---- errors ------------------------------------------------------------ */
+/* Fill err (if not NULL) and return code, so callers can
+ * `return vouch__error(err, VOUCH_ESYNTAX, 0, "...")`. */
+int vouch__error(struct vouch_error *err, int code, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int vouch__verror(struct vouch_error *err, int code, unsigned line,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+#endif /* VOUCH_UTIL_H */

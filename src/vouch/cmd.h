@@ -1,0 +1,13 @@
+/*
+ * cmd.h - the subcommands of vouch and what they share.
+ *
+ * Each cmd_X() gets argv with argv[0] = "X" and returns the exit status:
+ * 0 the work ran (whatever the verdict), 1 a runtime error, 2 a usage
+ * error.
+ */
+#ifndef VOUCH_CMD_H
+#define VOUCH_CMD_H
+
+int cmd_spf(int argc, char **argv);
+
+#endif
