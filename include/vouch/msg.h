@@ -71,7 +71,9 @@ VOUCH_API int vouch_msg_parse_header(struct vouch_msg *msg, const char *buf,
 /*
  * Add one field as a milter gets it: name without colon, value as it
  * follows the colon (leading space kept, internal folding as received with
- * CRLF or LF).  The raw form is rebuilt as name ":" value CRLF.
+ * CRLF or LF).  The raw form is rebuilt as name ":" value CRLF, each
+ * bare LF of the value becoming CRLF (in raw and value alike).  A line
+ * end in the value not followed by SP or HTAB is VOUCH_ESYNTAX.
  */
 VOUCH_API int vouch_msg_add_field(struct vouch_msg *msg, const char *name,
     size_t name_len, const char *value, size_t value_len,
