@@ -1,0 +1,355 @@
+/*
+ * spf_out.c - what an evaluation says: result names, the explanation
+ * (RFC 7208 6.2 exp= and our own words), the Received-SPF field value
+ * (section 9.1) and the Authentication-Results fragment (RFC 8601 2.7.2).
+ * Every value written into a header is a dot-atom or a quoted-string and
+ * every comment is escaped, so no input can add a field or a property.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "spf_int.h"
+
+#define OUT_MAX 8192
+
+static const char *const result_names[] = {
+	"none", "neutral", "pass", "fail", "softfail", "temperror",
+	"permerror"
+};
+
+const char *
+vouch_spf_result_name(enum vouch_spf_result r)
+{
+	if ((unsigned)r >= sizeof(result_names) / sizeof(result_names[0]))
+		return "permerror";
+	return result_names[r];
+}
+
+const char *
+vouch_spf_identity_name(enum vouch_spf_identity id)
+{
+	return id == VOUCH_SPF_HELO ? "helo" : "mailfrom";
+}
+
+static int
+is_atext(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~",
+	    c) != NULL);
+}
+
+/* RFC 5322 dot-atom-text: atext runs separated by single dots. */
+static int
+is_dot_atom(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' && s[i + 1] == '.')
+			return 0;
+		if (s[i] != '.' && !is_atext((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Control bytes never reach a header: each becomes '?'. */
+static int
+put_safe(struct vouch__buf *b, unsigned char c)
+{
+	return vouch__buf_putc(b, (c < 0x20 || c == 0x7f) ? '?' : c);
+}
+
+static int
+put_value(struct vouch__buf *b, const char *s)
+{
+	int rc = 0;
+
+	if (is_dot_atom(s))
+		return vouch__buf_puts(b, s);
+	rc = vouch__buf_putc(b, '"');
+	for (; *s != '\0' && rc == 0; s++) {
+		if (*s == '"' || *s == '\\')
+			rc = vouch__buf_putc(b, '\\');
+		if (rc == 0)
+			rc = put_safe(b, (unsigned char)*s);
+	}
+	return rc ? rc : vouch__buf_putc(b, '"');
+}
+
+/*
+ * RFC 8601 pvalue: [ [ local-part ] "@" ] domain-name written bare when
+ * both halves are dot-atoms, else the whole value as a quoted-string.
+ */
+static int
+put_pvalue(struct vouch__buf *b, const char *s)
+{
+	const char *at = strrchr(s, '@');
+	char local[512];
+	size_t ll = at ? (size_t)(at - s) : 0;
+
+	if (at != NULL && ll < sizeof(local) && is_dot_atom(at + 1)) {
+		memcpy(local, s, ll);
+		local[ll] = '\0';
+		if (ll == 0 || is_dot_atom(local))
+			return vouch__buf_puts(b, s);
+	}
+	return put_value(b, s);
+}
+
+static int
+put_comment_text(struct vouch__buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s != '\0' && rc == 0; s++) {
+		if (*s == '(' || *s == ')' || *s == '\\')
+			rc = vouch__buf_putc(b, '\\');
+		if (rc == 0)
+			rc = put_safe(b, (unsigned char)*s);
+	}
+	return rc;
+}
+
+static int
+comment_words(struct spf_ctx *ctx, struct vouch__buf *b)
+{
+	const struct vouch_spf_eval *ev = ctx->ev;
+	const char *s = ctx->sender, *ip = ctx->ip_c;
+
+	switch (ev->result) {
+	case VOUCH_SPF_PASS:
+		return vouch__buf_printf(b, "domain of %s designates %s as "
+		    "permitted sender", s, ip);
+	case VOUCH_SPF_FAIL:
+		return vouch__buf_printf(b, "domain of %s does not designate "
+		    "%s as permitted sender", s, ip);
+	case VOUCH_SPF_SOFTFAIL:
+		return vouch__buf_printf(b, "domain of transitioning %s does "
+		    "not designate %s as permitted sender", s, ip);
+	case VOUCH_SPF_NEUTRAL:
+		return vouch__buf_printf(b, "%s is neither permitted nor "
+		    "denied by domain of %s", ip, s);
+	case VOUCH_SPF_NONE:
+		return vouch__buf_printf(b, "domain of %s does not designate "
+		    "permitted sender hosts", s);
+	case VOUCH_SPF_TEMPERROR:
+		return vouch__buf_printf(b, "error in processing during "
+		    "lookup of %s: %s", s, ev->error ? ev->error : "");
+	default:
+		return vouch__buf_printf(b, "permanent error in processing "
+		    "domain of %s: %s", s, ev->error ? ev->error : "");
+	}
+}
+
+static int
+build_received_spf(struct spf_ctx *ctx)
+{
+	const struct vouch_spf_eval *ev = ctx->ev;
+	const char *mf = ctx->req->mail_from ? ctx->req->mail_from : "";
+	struct vouch__buf b, words;
+	int rc;
+
+	vouch__buf_init(&b, OUT_MAX);
+	vouch__buf_init(&words, OUT_MAX);
+	rc = vouch__buf_printf(&b, "%s (", vouch_spf_result_name(ev->result));
+	if (rc == 0)
+		rc = comment_words(ctx, &words);
+	if (rc == 0 && (rc = put_comment_text(&b, ctx->receiver)) == 0 &&
+	    (rc = vouch__buf_puts(&b, ": ")) == 0 &&
+	    (rc = put_comment_text(&b, words.data)) == 0)
+		rc = vouch__buf_puts(&b, ") client-ip=");
+	if (rc == 0 && (rc = put_value(&b, ctx->ip_c)) == 0 &&
+	    (rc = vouch__buf_puts(&b, "; envelope-from=")) == 0 &&
+	    (rc = put_value(&b, mf)) == 0 &&
+	    (ctx->helo[0] == '\0' ||
+	    ((rc = vouch__buf_puts(&b, "; helo=")) == 0 &&
+	    (rc = put_value(&b, ctx->helo)) == 0)) &&
+	    (rc = vouch__buf_puts(&b, "; receiver=")) == 0 &&
+	    (rc = put_value(&b, ctx->receiver)) == 0)
+		rc = vouch__buf_printf(&b, "; identity=%s",
+		    vouch_spf_identity_name(ev->identity));
+	if (rc == 0 && ev->mechanism != NULL &&
+	    (rc = vouch__buf_puts(&b, "; mechanism=")) == 0)
+		rc = put_value(&b, ev->mechanism);
+	if (rc == 0 && ev->error != NULL &&
+	    (rc = vouch__buf_puts(&b, "; problem=")) == 0)
+		rc = put_value(&b, ev->error);
+	if (rc == 0 && (rc = vouch__buf_putc(&b, ';')) == 0)
+		ctx->ev->received_spf = vouch__arena_strdup(&ctx->arena,
+		    b.data);
+	vouch__buf_free(&b);
+	vouch__buf_free(&words);
+	if (rc == VOUCH_ELIMIT)
+		rc = 0;		/* absurdly long inputs: leave it out */
+	return rc == 0 && ev->received_spf == NULL ? VOUCH_ENOMEM : rc;
+}
+
+static int
+build_authres(struct spf_ctx *ctx)
+{
+	struct vouch__buf b;
+	int helo = ctx->ev->identity == VOUCH_SPF_HELO, rc;
+
+	vouch__buf_init(&b, OUT_MAX);
+	rc = vouch__buf_printf(&b, "spf=%s smtp.%s=",
+	    vouch_spf_result_name(ctx->ev->result), helo ? "helo" :
+	    "mailfrom");
+	if (rc == 0)
+		rc = put_pvalue(&b, helo ? ctx->helo : ctx->sender);
+	if (rc == 0)
+		ctx->ev->authres = vouch__arena_strdup(&ctx->arena, b.data);
+	vouch__buf_free(&b);
+	if (rc == VOUCH_ELIMIT)
+		rc = 0;
+	return rc == 0 && ctx->ev->authres == NULL ? VOUCH_ENOMEM : rc;
+}
+
+/* Expand an explain-string; non-zero when it is not one. */
+static int
+expand_text(struct spf_ctx *ctx, const char *domain, const char *text,
+    size_t len, const char **out)
+{
+	struct vouch__buf b;
+	char why[256];
+	size_t i;
+	int rc;
+
+	if (vouch__spf_macro_check(text, len, 1, 0, why, sizeof(why)) ||
+	    memchr(text, '\0', len) != NULL)
+		return VOUCH_ESYNTAX;
+	vouch__buf_init(&b, SPF_EXPAND_MAX);
+	rc = vouch__spf_macro_expand(ctx, domain, text, 1, &b);
+	if (rc == 0) {
+		for (i = 0; i < b.len; i++)
+			if ((unsigned char)b.data[i] < 0x20)
+				b.data[i] = '?';
+		*out = vouch__arena_strdup(&ctx->arena, b.data);
+		if (*out == NULL)
+			rc = VOUCH_ENOMEM;
+	}
+	vouch__buf_free(&b);
+	return rc;
+}
+
+/* 6.2: the exp= text of the deciding record, if it has a usable one. */
+static int
+domain_explanation(struct spf_ctx *ctx, const struct spf_record *rec,
+    const char **out)
+{
+	struct vouch_dns_answer *ans = NULL;
+	struct vouch__buf b;
+	const char *name;
+	int rc;
+
+	*out = NULL;
+	if (rec == NULL || rec->exp == NULL)
+		return 0;
+	vouch__buf_init(&b, SPF_EXPAND_MAX);
+	rc = vouch__spf_macro_expand(ctx, rec->domain, rec->exp->arg, 0, &b);
+	name = rc == 0 ? vouch__spf_domain_trim(&b) : "";
+	if (rc == 0 && vouch__spf_domain_ok(name))
+		rc = vouch__spf_query(ctx, name, VOUCH_DNS_TXT, &ans);
+	vouch__buf_free(&b);
+	/* Any DNS error, no record or several: as if no exp= was given. */
+	if (rc == 0 && ans != NULL && ans->status == VOUCH_DNS_FOUND &&
+	    ans->count == 1 && ans->rr[0].type == VOUCH_DNS_TXT) {
+		rc = expand_text(ctx, rec->domain, ans->rr[0].u.txt.data,
+		    ans->rr[0].u.txt.len, out);
+		if (rc == VOUCH_ESYNTAX)
+			rc = 0;
+	}
+	vouch_dns_answer_free(ans);
+	return rc == VOUCH_ENOMEM ? rc : 0;
+}
+
+static int
+fail_explanation(struct spf_ctx *ctx, const struct spf_record *exp_rec)
+{
+	const char *def = ctx->default_exp ? ctx->default_exp :
+	    "%{i} is not one of %{d}'s designated mail servers";
+	const char *dom = exp_rec ? exp_rec->domain : ctx->top_domain;
+	int rc;
+
+	rc = domain_explanation(ctx, exp_rec, &ctx->ev->explanation);
+	if (rc != 0 || ctx->ev->explanation != NULL)
+		return rc;
+	rc = expand_text(ctx, dom, def, strlen(def), &ctx->ev->explanation);
+	if (rc == VOUCH_ESYNTAX) {
+		ctx->ev->explanation = def;
+		rc = 0;
+	}
+	return rc;
+}
+
+static int
+words(struct spf_ctx *ctx)
+{
+	const struct vouch_spf_eval *ev = ctx->ev;
+	const char *m = ev->mechanism, *md = ctx->match_domain;
+	char buf[1024];
+
+	switch (ev->result) {
+	case VOUCH_SPF_PASS:
+		snprintf(buf, sizeof(buf), "%s is authorized to send mail for "
+		    "%s by '%s' in the SPF record of %s", ctx->ip_c,
+		    ctx->top_domain, m ? m : "?", md ? md : ctx->top_domain);
+		break;
+	case VOUCH_SPF_SOFTFAIL:
+	case VOUCH_SPF_NEUTRAL:
+		if (m != NULL)
+			snprintf(buf, sizeof(buf), "%s is not authorized to "
+			    "send mail for %s, but '%s' in the SPF record of "
+			    "%s asks for %s, not fail", ctx->ip_c,
+			    ctx->top_domain, m, md ? md : ctx->top_domain,
+			    vouch_spf_result_name(ev->result));
+		else
+			snprintf(buf, sizeof(buf), "no mechanism of the SPF "
+			    "record of %s matched %s: neutral (RFC 7208 4.7)",
+			    ctx->top_domain, ctx->ip_c);
+		break;
+	case VOUCH_SPF_NONE:
+		snprintf(buf, sizeof(buf), vouch__spf_domain_ok(
+		    ctx->top_domain) ? "%s publishes no SPF record" :
+		    "'%s' is not a domain that can have an SPF record",
+		    ctx->top_domain);
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "%s", ev->error ? ev->error :
+		    "SPF evaluation failed");
+		break;
+	}
+	ctx->ev->explanation = vouch__arena_strdup(&ctx->arena, buf);
+	return ctx->ev->explanation == NULL ? VOUCH_ENOMEM : 0;
+}
+
+int
+vouch__spf_finish_output(struct spf_ctx *ctx,
+    const struct spf_record *exp_rec)
+{
+	struct vouch_spf_eval *ev = ctx->ev;
+	int rc;
+
+	ev->dns_lookups = ctx->dns_terms;
+	ev->void_lookups = ctx->void_lookups;
+	ev->mechanism = ctx->match ? ctx->match->text : NULL;
+	if (ev->result == VOUCH_SPF_TEMPERROR ||
+	    ev->result == VOUCH_SPF_PERMERROR) {
+		ev->error = ctx->error ? ctx->error : "SPF evaluation failed";
+		ev->mechanism = NULL;
+	}
+	if (ev->result == VOUCH_SPF_NONE)
+		ev->mechanism = NULL;
+	rc = ev->result == VOUCH_SPF_FAIL ? fail_explanation(ctx, exp_rec) :
+	    words(ctx);
+	if (rc == 0)
+		rc = build_received_spf(ctx);
+	if (rc == 0)
+		rc = build_authres(ctx);
+	ev->steps = ctx->steps;
+	ev->nsteps = ctx->nsteps;
+	return rc;
+}
