@@ -160,10 +160,36 @@ mx_hosts(struct spf_ctx *ctx, const struct spf_record *rec,
 			    ans->qname, n, ctx->lim.mx_names);
 			return M_PERMERROR;
 		}
-		m = vouch__spf_addr_match(ctx, rec, t, ans->rr[order[i].idx].u.mx.exchange,
-		    0);
+		m = vouch__spf_addr_match(ctx, rec, t,
+		    ans->rr[order[i].idx].u.mx.exchange, 0);
 	}
 	return m;
+}
+
+/*
+ * The lookup a term makes for its own target (5.4 MX, 5.7 A).  Returns 1
+ * with *ans holding records; 0 with *m saying why not: a DNS error is
+ * temperror (section 5), an empty answer a void lookup (4.6.4).
+ */
+static int
+term_lookup(struct spf_ctx *ctx, const struct spf_record *rec,
+    const struct spf_term *t, const char *name, uint16_t type,
+    struct vouch_dns_answer **ans, enum spf_mres *m)
+{
+	*m = M_NOMATCH;
+	if (vouch__spf_query(ctx, name, type, ans) != 0) {
+		*m = M_NOMEM;
+		return 0;
+	}
+	if ((*ans)->status == VOUCH_DNS_RETRY)
+		*m = dns_temp(ctx, rec, t, *ans);
+	else if ((*ans)->count == 0)
+		*m = vouch__spf_count_void(ctx, rec, t);
+	else
+		return 1;
+	vouch_dns_answer_free(*ans);
+	*ans = NULL;
+	return 0;
 }
 
 enum spf_mres
@@ -171,16 +197,11 @@ vouch__spf_mech_mx(struct spf_ctx *ctx, const struct spf_record *rec,
     const struct spf_term *t, const char *target)
 {
 	struct vouch_dns_answer *ans;
-	enum spf_mres m = M_NOMATCH;
+	enum spf_mres m;
 
-	if (vouch__spf_query(ctx, target, VOUCH_DNS_MX, &ans) != 0)
-		return M_NOMEM;
-	if (ans->status == VOUCH_DNS_RETRY)
-		m = dns_temp(ctx, rec, t, ans);
-	else if (ans->count == 0)
-		m = vouch__spf_count_void(ctx, rec, t);
-	else
-		m = mx_hosts(ctx, rec, t, ans);
+	if (!term_lookup(ctx, rec, t, target, VOUCH_DNS_MX, &ans, &m))
+		return m;
+	m = mx_hosts(ctx, rec, t, ans);
 	vouch_dns_answer_free(ans);
 	return m;
 }
@@ -326,17 +347,11 @@ vouch__spf_mech_exists(struct spf_ctx *ctx, const struct spf_record *rec,
     const struct spf_term *t, const char *target)
 {
 	struct vouch_dns_answer *ans;
-	enum spf_mres m = M_NOMATCH;
+	enum spf_mres m;
 
 	/* 5.7: always an A query, whatever the client's family. */
-	if (vouch__spf_query(ctx, target, VOUCH_DNS_A, &ans) != 0)
-		return M_NOMEM;
-	if (ans->status == VOUCH_DNS_RETRY)
-		m = dns_temp(ctx, rec, t, ans);
-	else if (ans->count == 0)
-		m = vouch__spf_count_void(ctx, rec, t);
-	else
-		m = M_MATCH;
+	if (!term_lookup(ctx, rec, t, target, VOUCH_DNS_A, &ans, &m))
+		return m;
 	vouch_dns_answer_free(ans);
-	return m;
+	return M_MATCH;
 }
