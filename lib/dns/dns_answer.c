@@ -318,6 +318,19 @@ vouch__dns_answer_add_other(struct vouch_dns_answer *ans, uint16_t type,
 	return 0;
 }
 
+int
+vouch__dns_answer_retry(const char *name, uint16_t type, const char *reason,
+    struct vouch_dns_answer **out)
+{
+	int rc = vouch_dns_answer_new(name, type, VOUCH_DNS_RETRY, out);
+
+	if (rc == 0 && (rc = vouch_dns_answer_set_reason(*out, reason)) != 0) {
+		vouch_dns_answer_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 const char *
 vouch_dns_status_name(enum vouch_dns_status st)
 {

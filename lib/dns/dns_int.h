@@ -2,7 +2,8 @@
  * lib/dns/dns_int.h - internals shared by the files of the DNS layer:
  * dns.c (the handle, vouch_dns_query(), the query log), dns_answer.c
  * (answers and their builders), dns_name.c (domain names in canonical
- * text form), dns_zone*.c, dns_unbound.c and dns_overlay.c (backends).
+ * text form), dns_packet.c (wire-form responses), dns_ip.c, and the
+ * backends dns_zone*.c, dns_unbound.c and dns_overlay.c.
  *
  * Canonical text form of a name, used for every name the layer stores,
  * compares or hands out: the labels joined by '.', without the final dot,
@@ -59,6 +60,16 @@ int vouch__dns_answer_add_txt_joined(struct vouch_dns_answer *ans,
     const uint16_t *lengths, size_t nstrings);
 int vouch__dns_answer_add_other(struct vouch_dns_answer *ans, uint16_t type,
     uint32_t ttl);
+/* A new RETRY answer with its reason. */
+int vouch__dns_answer_retry(const char *name, uint16_t type,
+    const char *reason, struct vouch_dns_answer **out);
+
+/*
+ * A response (wire, len bytes) with its rcode into an answer for
+ * (name, type); see dns_packet.c.  Returns 0 or VOUCH_ENOMEM.
+ */
+int vouch__dns_from_packet(const char *name, uint16_t type, int rcode,
+    const void *wire, size_t len, struct vouch_dns_answer **out);
 
 /* ---- the zone backend: dns_zone.c (store, query), dns_zone_load.c ----- */
 
@@ -133,5 +144,38 @@ int vouch__zone_finish(struct vouch__zone *z, unsigned *line, char *why,
     size_t whylen);
 /* Wrap a finished zone in a handle that owns it (freed on failure). */
 int vouch__zone_handle(struct vouch__zone *z, struct vouch_dns **out);
+
+/* Loading (dns_zone_load.c reads entries, dns_zone_rr.c the records). */
+struct ldns_struct_rdf;
+
+struct zone_loader {
+	struct vouch__zone *z;
+	const char *file;	/* for messages: a path or "<text>" */
+	const char *text;
+	size_t len, pos;
+	unsigned line;		/* the line being read */
+	unsigned start;		/* the line the current entry started on */
+	struct vouch__buf entry;
+	struct ldns_struct_rdf *origin;	/* NULL until known */
+	struct ldns_struct_rdf *prev;	/* the last owner */
+	uint32_t ttl;		/* $TTL, or the last explicit TTL */
+	int ttl_set;		/* 0 none, 1 explicit TTL seen, 2 $TTL */
+	struct vouch_error *err;
+};
+
+/* Fill ld->err with "FILE:LINE: message" and return code. */
+int vouch__zone_lerr(struct zone_loader *ld, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Canonical text of a dname rdf, copied into the zone arena. */
+const char *vouch__zone_rdf_name(struct zone_loader *ld,
+    const struct ldns_struct_rdf *r, int *rc);
+/* The record in ld->entry into the zone. */
+int vouch__zone_record(struct zone_loader *ld);
+
+static inline int
+vouch__zone_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
 
 #endif /* VOUCH_DNS_INT_H */

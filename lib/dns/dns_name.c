@@ -24,17 +24,30 @@ put(struct out *o, char c)
 	return 0;
 }
 
-/* One octet of a label, lower-cased, escaped when it must be. */
+/* One octet of a label, lower-cased, escaped when it must be.  One
+ * bounds check for the longest form (\DDD) keeps this on the fast path. */
 static int
 put_octet(struct out *o, unsigned char b)
 {
+	char *p;
+
+	if (o->len + 5 > o->cap)
+		return VOUCH_EINVAL;
+	p = o->p + o->len;
 	if (b >= 'A' && b <= 'Z')
 		b = (unsigned char)(b - 'A' + 'a');
-	if (b > 0x20 && b < 0x7f && b != '.' && b != '\\')
-		return put(o, (char)b);
-	if (put(o, '\\') || put(o, (char)('0' + b / 100)) ||
-	    put(o, (char)('0' + b / 10 % 10)) || put(o, (char)('0' + b % 10)))
-		return VOUCH_EINVAL;
+	if (b > 0x20 && b < 0x7f && b != '.' && b != '\\') {
+		p[0] = (char)b;
+		p[1] = '\0';
+		o->len++;
+		return 0;
+	}
+	p[0] = '\\';
+	p[1] = (char)('0' + b / 100);
+	p[2] = (char)('0' + b / 10 % 10);
+	p[3] = (char)('0' + b % 10);
+	p[4] = '\0';
+	o->len += 4;
 	return 0;
 }
 

@@ -20,10 +20,8 @@
  * Neither the mutex nor any of our state is held while libunbound runs,
  * so its locks and ours never nest.
  *
- * Answers: rcode NXDOMAIN is NXDOMAIN, NOERROR is FOUND or NODATA after
- * following the CNAME chain inside the answer section (RFC 1034 4.3.2),
- * SERVFAIL, other rcodes and the deadline are RETRY with a reason.
- * No trust anchor is configured, so nothing is validated.
+ * Answers are read by dns_packet.c; the deadline and libunbound errors
+ * are RETRY here.  No trust anchor is configured: nothing is validated.
  */
 #include <errno.h>
 #include <poll.h>
@@ -32,7 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <ldns/ldns.h>
 #include <unbound.h>
 
 #include "dns_int.h"
@@ -161,196 +158,6 @@ resolve(struct ub *u, const char *name, uint16_t type, int *err,
 }
 
 static int
-add_txt(struct vouch_dns_answer *a, const ldns_rr *rr, uint16_t type)
-{
-	size_t i, n = ldns_rr_rd_count(rr);
-	const unsigned char **s;
-	size_t *len;
-	int rc = 0;
-
-	s = vouch__calloc(n ? n : 1, sizeof(*s));
-	len = vouch__calloc(n ? n : 1, sizeof(*len));
-	if (s == NULL || len == NULL)
-		rc = VOUCH_ENOMEM;
-	for (i = 0; rc == 0 && i < n; i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-
-		if (ldns_rdf_size(f) < 1 ||
-		    ldns_rdf_data(f)[0] != ldns_rdf_size(f) - 1)
-			rc = VOUCH_ESYNTAX;
-		else {
-			s[i] = ldns_rdf_data(f) + 1;
-			len[i] = ldns_rdf_size(f) - 1;
-		}
-	}
-	if (rc == 0)
-		rc = vouch_dns_answer_add_txt(a, type, ldns_rr_ttl(rr), s, len,
-		    n);
-	vouch__free(s);
-	vouch__free(len);
-	return rc;
-}
-
-/* Add one record of the answer section to a. */
-static int
-add_rr(struct vouch_dns_answer *a, const ldns_rr *rr)
-{
-	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
-	const ldns_rdf *f = ldns_rr_rdf(rr, 0);
-	char name[DNS_TEXT_MAX];
-	struct vouch_ip ip;
-
-	memset(&ip, 0, sizeof(ip));
-	switch (type) {
-	case VOUCH_DNS_A:
-	case VOUCH_DNS_AAAA:
-		ip.family = type == VOUCH_DNS_A ? 4 : 6;
-		if (f == NULL || ldns_rdf_size(f) != (ip.family == 4 ? 4u : 16u))
-			return VOUCH_ESYNTAX;
-		memcpy(ip.addr, ldns_rdf_data(f), ldns_rdf_size(f));
-		return vouch_dns_answer_add_ip(a, ldns_rr_ttl(rr), &ip);
-	case VOUCH_DNS_MX:
-		if (ldns_rr_rd_count(rr) != 2 || ldns_rdf_size(f) != 2 ||
-		    vouch__dns_name_from_wire(ldns_rdf_data(ldns_rr_rdf(rr, 1)),
-		    ldns_rdf_size(ldns_rr_rdf(rr, 1)), name, sizeof(name)) != 0)
-			return VOUCH_ESYNTAX;
-		return vouch_dns_answer_add_mx(a, ldns_rr_ttl(rr),
-		    ldns_rdf2native_int16(f), name);
-	case VOUCH_DNS_CNAME:
-	case VOUCH_DNS_PTR:
-		if (f == NULL || vouch__dns_name_from_wire(ldns_rdf_data(f),
-		    ldns_rdf_size(f), name, sizeof(name)) != 0)
-			return VOUCH_ESYNTAX;
-		return vouch_dns_answer_add_name(a, type, ldns_rr_ttl(rr), name);
-	case VOUCH_DNS_TXT:
-	case VOUCH_DNS_SPF:
-		return add_txt(a, rr, type);
-	default:
-		return vouch__dns_answer_add_other(a, type, ldns_rr_ttl(rr));
-	}
-}
-
-/* Is rr of the given type, class IN, and owned by name (canonical)? */
-static int
-rr_is(const ldns_rr *rr, const char *name, uint16_t type)
-{
-	char owner[DNS_TEXT_MAX];
-	const ldns_rdf *o = ldns_rr_owner(rr);
-
-	return ldns_rr_get_type(rr) == type &&
-	    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
-	    vouch__dns_name_from_wire(ldns_rdf_data(o), ldns_rdf_size(o),
-	    owner, sizeof(owner)) == 0 && strcmp(owner, name) == 0;
-}
-
-/*
- * Follow the CNAMEs from name inside the answer section; *cur gets the
- * last owner (cur has DNS_TEXT_MAX bytes).  Returns 1 if records of the
- * type are there, 0 if not, -1 for a chain that goes on too long.
- */
-static int
-chase(const ldns_rr_list *an, const char *name, uint16_t type, char *cur)
-{
-	const ldns_rr *rr;
-	size_t i, n = ldns_rr_list_rr_count(an);
-	unsigned hops;
-	int next;
-
-	vouch__strlcpy(cur, name, DNS_TEXT_MAX);
-	for (hops = 0;; hops++) {
-		for (i = 0; i < n; i++)
-			if (rr_is(ldns_rr_list_rr(an, i), cur, type))
-				return 1;
-		for (next = 0, i = 0; !next && type != VOUCH_DNS_CNAME &&
-		    i < n; i++) {
-			rr = ldns_rr_list_rr(an, i);
-			if (!rr_is(rr, cur, VOUCH_DNS_CNAME) ||
-			    ldns_rr_rd_count(rr) != 1)
-				continue;
-			next = 1;
-			if (hops == DNS_CNAME_MAX)
-				return -1;
-			if (vouch__dns_name_from_wire(
-			    ldns_rdf_data(ldns_rr_rdf(rr, 0)),
-			    ldns_rdf_size(ldns_rr_rdf(rr, 0)), cur,
-			    DNS_TEXT_MAX) != 0)
-				return 0;
-		}
-		if (!next)
-			return 0;
-	}
-}
-
-static int
-retry(const char *name, uint16_t type, const char *reason,
-    struct vouch_dns_answer **out)
-{
-	int rc = vouch_dns_answer_new(name, type, VOUCH_DNS_RETRY, out);
-
-	if (rc == 0 && (rc = vouch_dns_answer_set_reason(*out, reason)) != 0) {
-		vouch_dns_answer_free(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
-static const char *
-rcode_name(int rcode)
-{
-	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
-		"NOTZONE"
-	};
-
-	return rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])) ?
-	    names[rcode] : "unknown rcode";
-}
-
-/* Turn the NOERROR / NXDOMAIN packet into an answer. */
-static int
-from_packet(const char *name, uint16_t type, const struct ub_result *res,
-    struct vouch_dns_answer **out)
-{
-	char cur[DNS_TEXT_MAX];
-	enum vouch_dns_status st;
-	ldns_pkt *pkt = NULL;
-	const ldns_rr_list *an;
-	size_t i;
-	int found, rc;
-
-	if (res->answer_packet == NULL ||
-	    ldns_wire2pkt(&pkt, res->answer_packet,
-	    (size_t)res->answer_len) != LDNS_STATUS_OK)
-		return retry(name, type, "malformed answer", out);
-	an = ldns_pkt_answer(pkt);
-	found = chase(an, name, type, cur);
-	if (found < 0) {
-		ldns_pkt_free(pkt);
-		return retry(name, type, "CNAME loop", out);
-	}
-	st = res->rcode == LDNS_RCODE_NXDOMAIN ? VOUCH_DNS_NXDOMAIN :
-	    found ? VOUCH_DNS_FOUND : VOUCH_DNS_NODATA;
-	rc = vouch_dns_answer_new(name, type, st, out);
-	if (rc == 0 && strcmp(cur, name) != 0)
-		rc = vouch_dns_answer_set_canonical(*out, cur);
-	for (i = 0; rc == 0 && st == VOUCH_DNS_FOUND &&
-	    i < ldns_rr_list_rr_count(an); i++)
-		if (rr_is(ldns_rr_list_rr(an, i), cur, type))
-			rc = add_rr(*out, ldns_rr_list_rr(an, i));
-	ldns_pkt_free(pkt);
-	if (rc == VOUCH_ESYNTAX) {
-		vouch_dns_answer_free(*out);
-		return retry(name, type, "malformed answer", out);
-	}
-	if (rc != 0) {
-		vouch_dns_answer_free(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
-static int
 ub_query(void *impl, const char *name, uint16_t type,
     struct vouch_dns_answer **out)
 {
@@ -361,14 +168,12 @@ ub_query(void *impl, const char *name, uint16_t type,
 	if ((rc = resolve(impl, name, type, &err, &res)) != 0)
 		return rc;
 	if (err != 0)
-		return retry(name, type, ub_strerror(err), out);
+		return vouch__dns_answer_retry(name, type, ub_strerror(err),
+		    out);
 	if (res == NULL)
-		return retry(name, type, "timeout", out);
-	if (res->rcode == LDNS_RCODE_NOERROR ||
-	    res->rcode == LDNS_RCODE_NXDOMAIN)
-		rc = from_packet(name, type, res, out);
-	else
-		rc = retry(name, type, rcode_name(res->rcode), out);
+		return vouch__dns_answer_retry(name, type, "timeout", out);
+	rc = vouch__dns_from_packet(name, type, res->rcode, res->answer_packet,
+	    res->answer_len > 0 ? (size_t)res->answer_len : 0, out);
 	ub_resolve_free(res);
 	return rc;
 }
@@ -418,6 +223,39 @@ check_forwarder(const char *fwd)
 	return 0;
 }
 
+/*
+ * Names unbound answers itself by default (RFC 6761 "test.", and the
+ * reverse zones of the documentation prefixes of RFC 5737 and RFC 3849)
+ * are exactly what test setups serve; with a forwarder given, that
+ * server is asked for them ("transparent": no local data, so resolve;
+ * "nodefault" does not lift "test." through ub_ctx_set_option()).  The
+ * LAN reverse zones are unblocked too.
+ */
+static const char *const fwd_zones[] = {
+	"test. transparent", "invalid. transparent",
+	"2.0.192.in-addr.arpa. transparent",
+	"100.51.198.in-addr.arpa. transparent",
+	"113.0.203.in-addr.arpa. transparent",
+	"8.b.d.0.1.0.0.2.ip6.arpa. transparent",
+};
+
+static int
+set_forwarder(struct ub *u, const char *fwd)
+{
+	size_t i;
+	int r;
+
+	if ((r = ub_ctx_set_fwd(u->ctx, fwd)) != 0)
+		return r;
+	for (i = 0; i < sizeof(fwd_zones) / sizeof(fwd_zones[0]); i++)
+		if ((r = ub_ctx_set_option(u->ctx, "local-zone:",
+		    fwd_zones[i])) != 0)
+			return r;
+	if ((r = ub_ctx_set_option(u->ctx, "unblock-lan-zones:", "yes")) != 0)
+		return r;
+	return ub_ctx_set_option(u->ctx, "insecure-lan-zones:", "yes");
+}
+
 static int
 configure(struct ub *u, const struct vouch_dns_unbound_opts *opts,
     struct vouch_error *err)
@@ -439,7 +277,7 @@ configure(struct ub *u, const struct vouch_dns_unbound_opts *opts,
 		if (check_forwarder(fwd) != 0)
 			return vouch__error(err, VOUCH_EINVAL, 0, "bad "
 			    "forwarder \"%s\": want ADDR[@PORT]", fwd);
-		if ((r = ub_ctx_set_fwd(u->ctx, fwd)) != 0)
+		if ((r = set_forwarder(u, fwd)) != 0)
 			goto fail;
 	} else if (ub_ctx_resolvconf(u->ctx, NULL) != 0) {
 		/* No usable resolv.conf: unbound recurses from the root. */

@@ -89,8 +89,9 @@ rehash(struct vouch__zone *z)
 	if ((nt = vouch__calloc(nsize, sizeof(*nt))) == NULL)
 		return VOUCH_ENOMEM;
 	for (k = 0; k < z->nnodes; k++) {
-		for (i = z->nodes[k].hash & mask; nt[i] != 0; i = (i + 1) & mask)
-			;
+		i = z->nodes[k].hash & mask;
+		while (nt[i] != 0)
+			i = (i + 1) & mask;
 		nt[i] = (uint32_t)k + 1;
 	}
 	vouch__free(z->table);
@@ -325,7 +326,8 @@ vouch__zone_finish(struct vouch__zone *z, unsigned *line, char *why,
 		if (z->nodes[i].cname &&
 		    (rc = check_cname(z, &z->nodes[i], line, why, whylen)) != 0)
 			return rc;
-		if ((rc = check_rrsets(z, &z->nodes[i], line, why, whylen)) != 0)
+		rc = check_rrsets(z, &z->nodes[i], line, why, whylen);
+		if (rc != 0)
 			return rc;
 	}
 	return 0;
