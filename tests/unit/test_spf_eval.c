@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <vouch/spf.h>
@@ -250,6 +251,52 @@ test_trace(void **state)
 	vouch_dns_free(dns);
 }
 
+/* A backend that answers from the zone, 20 ms late. */
+static int
+slow_query(void *impl, const char *name, uint16_t type,
+    struct vouch_dns_answer **out)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	return vouch_dns_query(impl, name, type, out);
+}
+
+static void
+slow_destroy(void *impl)
+{
+	vouch_dns_free(impl);
+}
+
+static const struct vouch_dns_methods slow_methods = {
+	VOUCH_DNS_METHODS_VERSION, "slow", slow_query, slow_destroy
+};
+
+/* 4.6.4: past the wall-time budget the result is temperror. */
+static void
+test_time_budget(void **state)
+{
+	struct vouch_dns *dns = NULL;
+	struct vouch_spf_options opts;
+	struct vouch_spf_eval *ev;
+
+	(void)state;
+	assert_int_equal(vouch_dns_new(&slow_methods, load(), &dns), 0);
+	memset(&opts, 0, sizeof(opts));
+	opts.limits.time_ms = 10;
+	/* example.com: TXT, then inc.example.com's TXT: the second query
+	 * starts after the budget. */
+	ev = check(dns, "2001:db8::1", "a@example.com", &opts);
+	assert_int_equal(ev->result, VOUCH_SPF_TEMPERROR);
+	assert_non_null(strstr(ev->error, "time budget"));
+	vouch_spf_eval_free(ev);
+	opts.limits.time_ms = 0;	/* the default, 20 s */
+	ev = check(dns, "2001:db8::1", "a@example.com", &opts);
+	assert_int_equal(ev->result, VOUCH_SPF_FAIL);
+	vouch_spf_eval_free(ev);
+	vouch_dns_free(dns);
+}
+
 static void
 test_nomem(void **state)
 {
@@ -294,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_mx_cidr_helo),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_time_budget),
 		cmocka_unit_test(test_nomem),
 	};
 
