@@ -150,9 +150,15 @@ struct vouch_dns_unbound_opts {
 	const char *forwarder;	/* "ADDR[@PORT]", or NULL: /etc/resolv.conf */
 	unsigned timeout_ms;	/* per query; 0 means 5000 */
 	int tcp;		/* nonzero: queries over TCP only */
+	unsigned cache_entries;	/* answers kept in process; 0: 65536 */
+	int no_cache;		/* nonzero: no answer cache (see below) */
 };
 
-/* A caching resolver through libunbound.  opts may be NULL. */
+/*
+ * A caching resolver through libunbound.  opts may be NULL.  Unless
+ * no_cache is set, the handle is wrapped in vouch_dns_cache_new(): a
+ * cached answer then costs no round trip to libunbound's thread.
+ */
 VOUCH_API int vouch_dns_unbound_new(const struct vouch_dns_unbound_opts *opts,
     struct vouch_dns **out, struct vouch_error *err);
 
@@ -169,6 +175,20 @@ VOUCH_API int vouch_dns_zone_new_file(const char *path,
     struct vouch_dns **out, struct vouch_error *err);
 VOUCH_API int vouch_dns_zone_new_text(const char *text, size_t len,
     const char *origin, struct vouch_dns **out, struct vouch_error *err);
+
+/*
+ * A cache in front of another handle.  Found, NXDOMAIN and NODATA answers
+ * are kept until their TTL runs out, at most VOUCH_DNS_CACHE_TTL_MAX
+ * seconds (negative answers, which carry no TTL here, for
+ * VOUCH_DNS_CACHE_NEG_TTL); RETRY answers and TTL 0 never.  At most
+ * max_entries answers (0: 65536); when full the oldest goes first.  The
+ * caller gets a copy with the TTLs as first received.  Takes ownership of
+ * inner, even on failure.  Thread-safe (one lock around the table).
+ */
+#define VOUCH_DNS_CACHE_TTL_MAX 86400
+#define VOUCH_DNS_CACHE_NEG_TTL 60
+VOUCH_API int vouch_dns_cache_new(struct vouch_dns *inner, size_t max_entries,
+    struct vouch_dns **out);
 
 /*
  * Answers from zone when it holds records of the asked type at the name

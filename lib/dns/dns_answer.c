@@ -384,3 +384,54 @@ vouch_dns_type_name(uint16_t type)
 	snprintf(p, sizeof(ring[0]), "TYPE%u", (unsigned)type);
 	return p;
 }
+
+static int
+clone_rr(struct vouch_dns_answer *dst, const struct vouch_dns_rr *r)
+{
+	switch (r->type) {
+	case VOUCH_DNS_A:
+	case VOUCH_DNS_AAAA:
+		return vouch_dns_answer_add_ip(dst, r->ttl, &r->u.ip);
+	case VOUCH_DNS_MX:
+		return vouch_dns_answer_add_mx(dst, r->ttl, r->u.mx.preference,
+		    r->u.mx.exchange);
+	case VOUCH_DNS_PTR:
+	case VOUCH_DNS_CNAME:
+		return vouch_dns_answer_add_name(dst, r->type, r->ttl,
+		    r->u.name);
+	case VOUCH_DNS_TXT:
+	case VOUCH_DNS_SPF:
+		return vouch__dns_answer_add_txt_joined(dst, r->type, r->ttl,
+		    (const unsigned char *)r->u.txt.data, r->u.txt.lengths,
+		    r->u.txt.nstrings);
+	default:
+		return vouch__dns_answer_add_other(dst, r->type, r->ttl);
+	}
+}
+
+int
+vouch__dns_answer_clone(const struct vouch_dns_answer *src,
+    struct vouch_dns_answer **out)
+{
+	struct vouch_dns_answer *a;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	rc = vouch_dns_answer_new(src->qname, src->type, src->status, &a);
+	if (rc != 0)
+		return rc;
+	if (src->canonical != NULL && strcmp(src->canonical, src->qname) != 0)
+		rc = vouch_dns_answer_set_canonical(a, src->canonical);
+	if (rc == 0 && src->reason != NULL)
+		rc = vouch_dns_answer_set_reason(a, src->reason);
+	for (i = 0; rc == 0 && i < src->count; i++)
+		rc = clone_rr(a, &src->rr[i]);
+	if (rc != 0) {
+		vouch_dns_answer_free(a);
+		return rc;
+	}
+	a->ttl = src->ttl;
+	*out = a;
+	return 0;
+}

@@ -3,7 +3,7 @@
  * dns.c (the handle, vouch_dns_query(), the query log), dns_answer.c
  * (answers and their builders), dns_name.c (domain names in canonical
  * text form), dns_packet.c (wire-form responses), dns_ip.c, and the
- * backends dns_zone*.c, dns_unbound.c and dns_overlay.c.
+ * backends dns_zone*.c, dns_unbound.c, dns_overlay.c and dns_cache.c.
  *
  * Canonical text form of a name, used for every name the layer stores,
  * compares or hands out: the labels joined by '.', without the final dot,
@@ -60,6 +60,9 @@ int vouch__dns_answer_add_txt_joined(struct vouch_dns_answer *ans,
     const uint16_t *lengths, size_t nstrings);
 int vouch__dns_answer_add_other(struct vouch_dns_answer *ans, uint16_t type,
     uint32_t ttl);
+/* A deep copy of an answer (dns_cache.c hands out copies). */
+int vouch__dns_answer_clone(const struct vouch_dns_answer *src,
+    struct vouch_dns_answer **out);
 /* A new RETRY answer with its reason. */
 int vouch__dns_answer_retry(const char *name, uint16_t type,
     const char *reason, struct vouch_dns_answer **out);

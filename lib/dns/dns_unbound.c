@@ -322,7 +322,14 @@ vouch_dns_unbound_new(const struct vouch_dns_unbound_opts *opts,
 		rc = configure(u, opts, err);
 	if (rc == 0 && (rc = vouch_dns_new(&ub_methods, u, out)) != 0)
 		vouch__error(err, rc, 0, "out of memory");
-	if (rc != 0)
+	if (rc != 0) {
 		ub_destroy(u);
+		return rc;
+	}
+	if (opts != NULL && opts->no_cache)
+		return 0;
+	rc = vouch_dns_cache_new(*out, opts ? opts->cache_entries : 0, out);
+	if (rc != 0)
+		vouch__error(err, rc, 0, "out of memory");
 	return rc;
 }

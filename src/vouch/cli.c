@@ -45,12 +45,14 @@ int
 cli_dns_open(const struct cli_dns_opts *o, const char *cmd,
     struct vouch_dns **out)
 {
-	struct vouch_dns_unbound_opts uo = {NULL, o->timeout_ms, 0};
+	struct vouch_dns_unbound_opts uo;
 	struct vouch_error err = {0, 0, ""};
 	struct vouch_dns *zone = NULL, *real = NULL;
 	int rc;
 
 	*out = NULL;
+	memset(&uo, 0, sizeof(uo));
+	uo.timeout_ms = o->timeout_ms;
 	if (o->zone || o->overlay) {
 		rc = vouch_dns_zone_new_file(o->zone ? o->zone : o->overlay,
 		    &zone, &err);

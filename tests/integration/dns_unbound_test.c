@@ -64,7 +64,7 @@ ip_is(const struct vouch_dns_rr *rr, const char *want)
 }
 
 static struct vouch_dns *
-open_fwd(const char *fwd, unsigned timeout_ms, int tcp)
+open_fwd(const char *fwd, unsigned timeout_ms, int tcp, int no_cache)
 {
 	struct vouch_dns_unbound_opts o;
 	struct vouch_error err;
@@ -74,6 +74,7 @@ open_fwd(const char *fwd, unsigned timeout_ms, int tcp)
 	o.forwarder = fwd;
 	o.timeout_ms = timeout_ms;
 	o.tcp = tcp;
+	o.no_cache = no_cache;
 	if (vouch_dns_unbound_new(&o, &d, &err) != 0) {
 		fprintf(stderr, "unbound_new: %s\n", err.msg);
 		exit(1);
@@ -263,7 +264,7 @@ check_timeout(void)
 		exit(1);
 	}
 	snprintf(fwd, sizeof(fwd), "127.0.0.1@%u", ntohs(sin.sin_port));
-	d = open_fwd(fwd, 300, 0);
+	d = open_fwd(fwd, 300, 0, 1);
 	t0 = now();
 	a = ask(d, "slow.vouch.test", VOUCH_DNS_TXT, VOUCH_DNS_RETRY, 0);
 	CHECK(a->reason != NULL && strcmp(a->reason, "timeout") == 0);
@@ -304,7 +305,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", argv[1]);
-	d = open_fwd(fwd, 3000, 0);
+	d = open_fwd(fwd, 3000, 0, 1);
 	CHECK(strcmp(vouch_dns_backend(d), "unbound") == 0);
 	CHECK(vouch_dns_log_enable(d, 1) == 0);
 	check_records(d);
@@ -313,9 +314,21 @@ main(int argc, char **argv)
 	CHECK(vouch_dns_log_count(d) == 14);
 	check_threads(d);
 	vouch_dns_free(d);
-	d = open_fwd(fwd, 3000, 1);
+	d = open_fwd(fwd, 3000, 1, 1);
 	check_txt(d);
 	check_statuses(d);
+	vouch_dns_free(d);
+	/* The default: the answer cache in front of libunbound.  Every
+	 * check twice, the second time from the cache. */
+	d = open_fwd(fwd, 3000, 0, 0);
+	CHECK(strcmp(vouch_dns_backend(d), "cache") == 0);
+	check_records(d);
+	check_txt(d);
+	check_statuses(d);
+	check_records(d);
+	check_txt(d);
+	check_statuses(d);
+	check_threads(d);
 	vouch_dns_free(d);
 	check_timeout();
 	check_bad_options();
