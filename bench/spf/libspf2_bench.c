@@ -1,0 +1,226 @@
+/*
+ * libspf2_bench.c - the bench/spf query list through Debian's libspf2, in
+ * one process, for comparison with vouch_spf_bench.
+ *
+ * usage: libspf2_bench -s PORT -m cache|cache16|nocache -q QUERIES
+ *            [-r RESULTS] [-p PASSES] [-n LIMIT] [-l LABEL]
+ *
+ *   cache     SPF_server_new(SPF_DNS_CACHE): libspf2's caching layer as
+ *             it ships (2^8 direct-mapped slots) over its resolv layer
+ *   cache16   the same layer built with 2^16 slots, the most it allows
+ *   nocache   SPF_server_new(SPF_DNS_RESOLV): every lookup goes to DNS
+ *
+ * libspf2's resolv layer calls res_ninit() on a private, thread-local
+ * resolver state the first time a thread looks something up, so there is
+ * no call to point it at a server, and resolv.conf cannot name a port.
+ * This program therefore defines res_ninit() itself (<resolv.h> maps the
+ * name to __res_ninit, the symbol libspf2 binds to): it runs the C
+ * library's own and then, as resolver(3) allows, replaces the name server
+ * list with 127.0.0.1 at PORT.  Nothing else in libspf2 is touched.
+ *
+ * One line of figures on stdout (see spfq.h); SPF results are mapped to
+ * the names RFC 7208 uses.
+ */
+#define _GNU_SOURCE		/* RTLD_NEXT */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <spf2/spf.h>
+#include <spf2/spf_dns_cache.h>
+#include <spf2/spf_dns_resolv.h>
+
+#include "spfq.h"
+
+static const char usage[] =
+    "usage: libspf2_bench -s PORT -m cache|cache16|nocache -q QUERIES\n"
+    "           [-r RESULTS] [-p PASSES] [-n LIMIT] [-l LABEL]\n";
+
+/* Read by res_ninit() below; set once before the first lookup. */
+static unsigned short ns_port;
+
+struct args {
+	const char *mode;
+};
+
+typedef int res_ninit_fn(res_state);
+
+int
+res_ninit(res_state statp)
+{
+	static res_ninit_fn *libc_ninit;
+	int rc;
+
+	if (libc_ninit == NULL) {
+		void *sym = dlsym(RTLD_NEXT, "__res_ninit");
+
+		if (sym == NULL) {
+			fprintf(stderr, "libspf2_bench: no __res_ninit\n");
+			exit(1);
+		}
+		memcpy(&libc_ninit, &sym, sizeof(libc_ninit));
+	}
+	if ((rc = libc_ninit(statp)) != 0 || ns_port == 0)
+		return rc;
+	memset(&statp->nsaddr_list[0], 0, sizeof(statp->nsaddr_list[0]));
+	statp->nsaddr_list[0].sin_family = AF_INET;
+	statp->nsaddr_list[0].sin_port = htons(ns_port);
+	statp->nsaddr_list[0].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	statp->nscount = 1;
+	/* No search list: SPF names are absolute. */
+	statp->options &= ~(unsigned long)(RES_DEFNAMES | RES_DNSRCH);
+	return 0;
+}
+
+static int
+map_result(SPF_response_t *resp)
+{
+	SPF_errcode_t code;
+	int i, r = SPFQ_NONE;
+
+	switch (SPF_response_result(resp)) {
+	case SPF_RESULT_NEUTRAL:
+		return SPFQ_NEUTRAL;
+	case SPF_RESULT_PASS:
+		return SPFQ_PASS;
+	case SPF_RESULT_FAIL:
+		return SPFQ_FAIL;
+	case SPF_RESULT_SOFTFAIL:
+		return SPFQ_SOFTFAIL;
+	case SPF_RESULT_NONE:
+		return SPFQ_NONE;
+	case SPF_RESULT_TEMPERROR:
+		return SPFQ_TEMPERROR;
+	case SPF_RESULT_PERMERROR:
+		return SPFQ_PERMERROR;
+	default:
+		break;
+	}
+	/*
+	 * SPF_RESULT_INVALID: libspf2 left the result unset, and says why
+	 * in its messages.  It does so when no TXT record is SPF (none),
+	 * when the one SPF record does not compile (RFC 7208 4.6: a
+	 * permerror) and when DNS fails (temperror).
+	 */
+	for (i = 0; i < SPF_response_messages(resp); i++) {
+		code = SPF_error_code(SPF_response_message(resp, i));
+		if (code == SPF_E_DNS_ERROR)
+			return SPFQ_TEMPERROR;
+		if (code != SPF_E_NOT_SPF)
+			r = SPFQ_PERMERROR;
+	}
+	return r;
+}
+
+static int
+eval_one(void *arg, const struct spfq *q)
+{
+	SPF_server_t *server = arg;
+	SPF_request_t *req;
+	SPF_response_t *resp = NULL;
+	SPF_errcode_t err;
+	int r;
+
+	if ((req = SPF_request_new(server)) == NULL)
+		return -1;
+	if (strchr(q->ip, ':') != NULL)
+		err = SPF_request_set_ipv6_str(req, q->ip);
+	else
+		err = SPF_request_set_ipv4_str(req, q->ip);
+	if (err == SPF_E_SUCCESS)
+		err = SPF_request_set_helo_dom(req, q->helo);
+	if (err == SPF_E_SUCCESS)
+		err = SPF_request_set_env_from(req, q->mail_from);
+	if (err != SPF_E_SUCCESS) {
+		fprintf(stderr, "libspf2_bench: %s %s: %s\n", q->ip,
+		    q->mail_from, SPF_strerror(err));
+		SPF_request_free(req);
+		return -1;
+	}
+	(void)SPF_request_query_mailfrom(req, &resp);
+	r = resp != NULL ? map_result(resp) : -1;
+	if (resp != NULL)
+		SPF_response_free(resp);
+	SPF_request_free(req);
+	return r;
+}
+
+static void
+opt_cb(int opt, const char *arg, void *cbarg)
+{
+	struct args *a = cbarg;
+	char *end;
+	unsigned long port;
+
+	switch (opt) {
+	case 's':
+		port = strtoul(arg, &end, 10);
+		if (*end != '\0' || port == 0 || port > 65535) {
+			fprintf(stderr, "%s", usage);
+			exit(2);
+		}
+		ns_port = (unsigned short)port;
+		break;
+	case 'm':
+		a->mode = arg;
+		break;
+	default:
+		break;
+	}
+}
+
+static SPF_server_t *
+server_new(const char *mode)
+{
+	SPF_dns_server_t *resolv, *cache;
+
+	if (strcmp(mode, "cache") == 0)
+		return SPF_server_new(SPF_DNS_CACHE, 0);
+	if (strcmp(mode, "nocache") == 0)
+		return SPF_server_new(SPF_DNS_RESOLV, 0);
+	if (strcmp(mode, "cache16") != 0)
+		return NULL;
+	if ((resolv = SPF_dns_resolv_new(NULL, NULL, 0)) == NULL)
+		return NULL;
+	if ((cache = SPF_dns_cache_new(resolv, NULL, 0, 16)) == NULL) {
+		SPF_dns_free(resolv);
+		return NULL;
+	}
+	return SPF_server_new_dns(cache, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { NULL };
+	struct spfq_opts o = { "libspf2", NULL, NULL, 5, 0 };
+	struct spfq_list l;
+	SPF_server_t *server;
+	int rc;
+
+	spfq_getopt(argc, argv, &o, "s:m:", opt_cb, &a, usage);
+	if (ns_port == 0 || a.mode == NULL) {
+		fprintf(stderr, "%s", usage);
+		return 2;
+	}
+	if ((server = server_new(a.mode)) == NULL) {
+		fprintf(stderr, "libspf2_bench: cannot set up mode %s\n",
+		    a.mode);
+		return 1;
+	}
+	SPF_server_set_rec_dom(server, "bench.example");
+	if (spfq_load(o.queries, o.limit, &l) != 0) {
+		SPF_server_free(server);
+		return 1;
+	}
+	rc = spfq_run(&l, &o, eval_one, server);
+	spfq_free(&l);
+	SPF_server_free(server);
+	return rc == 0 ? 0 : 1;
+}
