@@ -18,7 +18,8 @@
 #include "util/util.h"
 
 #define SPF_DOMAIN_MAX 253	/* RFC 7208 7.3: expanded names truncated */
-#define SPF_EXPAND_MAX 8192	/* cap on any macro expansion */
+#define SPF_EXPAND_MAX (256 * 1024) /* cap on one macro expansion; past
+					   it a target counts as invalid */
 #define SPF_TRACE_MAX 1000	/* trace steps kept */
 #define SPF_PTR_NAMES_MAX 10
 
