@@ -227,15 +227,16 @@ transform(const char *v, unsigned keep, int rev, const char *delims,
 	int rc = 0;
 
 	for (;;) {
+		if (n == MACRO_PARTS_MAX - 1) {
+			/* More parts than a domain can hold: the last one
+			 * takes the rest (never reached by real names). */
+			part[n] = p;
+			plen[n++] = strlen(p);
+			break;
+		}
 		for (q = p; *q != '\0' && memchr(delims, *q, ndelims) == NULL;
 		    q++)
 			;
-		if (n == MACRO_PARTS_MAX) {
-			/* More parts than a domain can hold: fold the rest
-			 * into the last one (never reached by real names). */
-			plen[n - 1] = strlen(part[n - 1]);
-			break;
-		}
 		part[n] = p;
 		plen[n++] = (size_t)(q - p);
 		if (*q == '\0')
