@@ -1,0 +1,271 @@
+/*
+ * dkim_canon.c - DKIM canonicalization (RFC 6376 section 3.4).
+ *
+ * Line ends: CRLF and a bare LF both end a line (a bare LF is read as
+ * CRLF, RFC 6376 section 5.3 "network normal" form).  A bare CR, one not
+ * followed by LF, is kept as an ordinary octet of the line; at the very
+ * end of a body it is still an octet, so "a\r" becomes "a\r\r\n".
+ *
+ * The body canonicalizer is a byte-level state machine: whether a CR is
+ * part of a CRLF, whether WSP ends a line, whether an empty line is at
+ * the end of the body, are all decided by later input, so they are held
+ * back as flags and a count, never as buffered bytes.  Runs of ordinary
+ * octets are passed to the sink straight from the caller's chunk.
+ */
+#include <string.h>
+
+#include "dkim/dkim_canon.h"
+
+/* 32 CRLFs, so held-back empty lines go out in few sink calls. */
+static const char crlfs[] =
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+static int
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* ---- header fields (3.4.1, 3.4.2) -------------------------------------- */
+
+/* 3.4.1: the bytes unchanged, except that a bare LF becomes CRLF; a
+ * field without a final line end gets CRLF. */
+static size_t
+header_simple(const char *raw, size_t len, char *o)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			o[n++] = '\r';
+		o[n++] = raw[i];
+	}
+	if (n == 0 || o[n - 1] != '\n') {
+		o[n++] = '\r';
+		o[n++] = '\n';
+	}
+	return n;
+}
+
+/* Is raw[i] part of a line end (CR of CRLF, or LF)?  3.4.2 unfolding:
+ * inside one field every line end is a fold, so it is removed. */
+static int
+is_eol(const char *raw, size_t len, size_t i)
+{
+	if (raw[i] == '\n')
+		return 1;
+	return raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n';
+}
+
+/* 3.4.2: lower-case name, unfold, WSP runs to one SP, no WSP at the end
+ * of the value nor around the colon. */
+static size_t
+header_relaxed(const char *raw, size_t len, size_t colon, char *o)
+{
+	size_t i, n = 0, value;
+	int wsp = 0;
+
+	for (i = 0; i < colon; i++) {
+		if (!is_eol(raw, len, i) && !is_wsp((unsigned char)raw[i]))
+			o[n++] = (char)vouch__tolower((unsigned char)raw[i]);
+	}
+	o[n++] = ':';
+	value = n;
+	for (i = colon + 1; i < len; i++) {
+		if (is_eol(raw, len, i))
+			continue;
+		if (is_wsp((unsigned char)raw[i])) {
+			/* WSP before the first value octet is dropped. */
+			wsp = n > value;
+			continue;
+		}
+		if (wsp)
+			o[n++] = ' ';
+		wsp = 0;
+		o[n++] = raw[i];
+	}
+	o[n++] = '\r';
+	o[n++] = '\n';
+	return n;
+}
+
+int
+vouch__dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
+    struct vouch__buf *out)
+{
+	const char *colon;
+	char *tmp;
+	size_t n;
+	int rc;
+
+	if (raw == NULL || out == NULL ||
+	    (c != DKIM_CANON_SIMPLE && c != DKIM_CANON_RELAXED))
+		return VOUCH_EINVAL;
+	colon = memchr(raw, ':', len);
+	if (colon == NULL)
+		return VOUCH_ESYNTAX;
+	/* Simple may double every LF, plus a final CRLF. */
+	if (len > ((size_t)-1 - 3) / 2)
+		return VOUCH_ELIMIT;
+	if ((tmp = vouch__malloc(2 * len + 3)) == NULL)
+		return VOUCH_ENOMEM;
+	if (c == DKIM_CANON_SIMPLE)
+		n = header_simple(raw, len, tmp);
+	else
+		n = header_relaxed(raw, len, (size_t)(colon - raw), tmp);
+	rc = vouch__buf_append(out, tmp, n);
+	vouch__free(tmp);
+	return rc;
+}
+
+/* ---- body (3.4.3, 3.4.4) ----------------------------------------------- */
+
+/* Count n canonical octets; pass those within l= (3.5) to the sink.  A
+ * NULL sink only counts (total, emitted). */
+static void
+emit(struct dkim_body *b, const void *p, size_t n)
+{
+	uint64_t room;
+
+	b->total += n;
+	if (b->limit >= 0) {
+		room = (uint64_t)b->limit > b->emitted ?
+		    (uint64_t)b->limit - b->emitted : 0;
+		if (n > room)
+			n = (size_t)room;
+	}
+	if (n == 0)
+		return;
+	b->emitted += n;
+	if (b->sink != NULL)
+		b->sink(b->arg, p, n);
+}
+
+/* Text follows: the held-back empty lines were not at the end after
+ * all, and held-back WSP inside a line becomes one SP (3.4.4 a). */
+static void
+text_begins(struct dkim_body *b)
+{
+	size_t k;
+
+	while (b->empty_lines > 0) {
+		k = b->empty_lines > 32 ? 32 : (size_t)b->empty_lines;
+		emit(b, crlfs, 2 * k);
+		b->empty_lines -= k;
+	}
+	if (b->wsp) {
+		emit(b, " ", 1);
+		b->wsp = 0;
+	}
+	b->line_has_text = 1;
+}
+
+/* A line ends: a line with text gets its CRLF now, an empty one is held
+ * back as it may be at the end (3.4.3).  WSP at the end is dropped
+ * (3.4.4 a). */
+static void
+line_end(struct dkim_body *b)
+{
+	b->wsp = 0;
+	if (b->line_has_text)
+		emit(b, crlfs, 2);
+	else
+		b->empty_lines++;
+	b->line_has_text = 0;
+}
+
+/* The held-back CR was not followed by LF: it is an ordinary octet. */
+static void
+bare_cr(struct dkim_body *b)
+{
+	b->cr = 0;
+	text_begins(b);
+	emit(b, "\r", 1);
+}
+
+void
+vouch__dkim_body_init(struct dkim_body *b, enum dkim_canon c,
+    int64_t limit, dkim_sink_fn *sink, void *arg)
+{
+	memset(b, 0, sizeof(*b));
+	b->canon = c;
+	b->limit = limit < 0 ? -1 : limit;
+	b->sink = sink;
+	b->arg = arg;
+}
+
+/* Length of the run of ordinary octets at p: no CR, no LF, and in
+ * relaxed no WSP. */
+static size_t
+plain_run(const struct dkim_body *b, const unsigned char *p,
+    const unsigned char *end)
+{
+	const unsigned char *q = p;
+
+	while (q < end && *q != '\r' && *q != '\n' &&
+	    (b->canon != DKIM_CANON_RELAXED || !is_wsp(*q)))
+		q++;
+	return (size_t)(q - p);
+}
+
+void
+vouch__dkim_body_update(struct dkim_body *b, const void *data, size_t len)
+{
+	const unsigned char *p = data, *end;
+	size_t n;
+
+	if (len == 0)
+		return;
+	end = p + len;
+	while (p < end) {
+		if (b->cr) {
+			if (*p == '\n') {
+				b->cr = 0;
+				line_end(b);
+				p++;
+				continue;
+			}
+			bare_cr(b);
+		}
+		if (*p == '\r') {
+			b->cr = 1;
+			p++;
+		} else if (*p == '\n') {
+			line_end(b);
+			p++;
+		} else if (b->canon == DKIM_CANON_RELAXED && is_wsp(*p)) {
+			b->wsp = 1;
+			p++;
+		} else {
+			n = plain_run(b, p, end);
+			text_begins(b);
+			emit(b, p, n);
+			p += n;
+		}
+	}
+}
+
+/*
+ * The end of the body: a CR still held back is an octet; an unfinished
+ * line with text gets its CRLF; WSP at its end is dropped (relaxed);
+ * held-back empty lines are dropped.  Simple turns a body with no
+ * canonical octets into one CRLF (3.4.3); relaxed leaves it empty
+ * (3.4.4 b).  A last line without a line end is treated as if it had
+ * one, so "a  " and "a  \r\n" canonicalize alike, and a relaxed body of
+ * only WSP is empty.  Calling this twice changes nothing.
+ */
+void
+vouch__dkim_body_final(struct dkim_body *b)
+{
+	if (b->cr)
+		bare_cr(b);
+	b->wsp = 0;
+	if (b->line_has_text) {
+		emit(b, crlfs, 2);
+		b->line_has_text = 0;
+	}
+	b->empty_lines = 0;
+	if (b->canon == DKIM_CANON_SIMPLE && b->total == 0)
+		emit(b, crlfs, 2);
+}

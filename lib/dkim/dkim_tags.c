@@ -1,0 +1,313 @@
+/*
+ * dkim_tags.c - the DKIM tag=value list (RFC 6376 3.2), the colon lists
+ * inside tag values, and base64 with folding whitespace (3.5 b= bh=,
+ * 3.6.1 p=).  Every read is bounded by the length the caller gives; the
+ * input need not be NUL-terminated.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dkim/dkim_tags.h"
+
+#define IS_WSP(c) ((c) == ' ' || (c) == '\t')
+#define IS_ALPHA(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+/* 3.2: VALCHAR = %x21-3A / %x3C-7E (printable ASCII except ";") */
+#define IS_VALCHAR(c) ((c) >= 0x21 && (c) <= 0x7e && (c) != ';')
+
+int
+vouch__dkim_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+		/* Reasons quote input: keep folding and control bytes out
+		 * of a text that may end up in a header or a log line. */
+		for (p = why; *p != '\0'; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				*p = '?';
+	}
+	return VOUCH_ESYNTAX;
+}
+
+/*
+ * Length of the line break at s[i] that is part of FWS (RFC 5322 3.2.2,
+ * as used by 6376 3.2): CRLF or a bare LF (folded headers as stored on
+ * Unix), either followed by WSP.  0 when s[i] starts no such break.
+ */
+static size_t
+fold_len(const char *s, size_t len, size_t i)
+{
+	if (i + 2 < len && s[i] == '\r' && s[i + 1] == '\n' &&
+	    IS_WSP(s[i + 2]))
+		return 2;
+	if (i + 1 < len && s[i] == '\n' && IS_WSP(s[i + 1]))
+		return 1;
+	return 0;
+}
+
+static size_t
+skip_fws(const char *s, size_t len, size_t i)
+{
+	size_t k;
+
+	while (i < len) {
+		if (IS_WSP(s[i]))
+			i++;
+		else if ((k = fold_len(s, len, i)) > 0)
+			i += k;
+		else
+			break;
+	}
+	return i;
+}
+
+/* The field's own final line end is not part of its value: drop one. */
+static size_t
+strip_final_eol(const char *s, size_t len)
+{
+	if (len >= 2 && s[len - 2] == '\r' && s[len - 1] == '\n')
+		return len - 2;
+	if (len >= 1 && s[len - 1] == '\n')
+		return len - 1;
+	return len;
+}
+
+/* 3.2: tag-name = ALPHA *ALNUMPUNC.  Returns the end of the name. */
+static size_t
+scan_name(const char *s, size_t len, size_t i)
+{
+	if (i >= len || !IS_ALPHA(s[i]))
+		return i;
+	for (i++; i < len; i++)
+		if (!IS_ALPHA(s[i]) && !IS_DIGIT(s[i]) && s[i] != '_')
+			break;
+	return i;
+}
+
+/*
+ * 3.2: tag-value = [ tval *( 1*(WSP / FWS) tval ) ].  Scans from i up to
+ * ";" or the end; *vend gets the end of the last tval (trailing FWS is
+ * not part of the value).  Returns the stop position, or (size_t)-1 on a
+ * byte no rule allows.
+ */
+static size_t
+scan_value(const char *s, size_t len, size_t i, size_t *vend)
+{
+	size_t k;
+
+	*vend = i;
+	while (i < len && s[i] != ';') {
+		if (IS_VALCHAR((unsigned char)s[i])) {
+			*vend = ++i;
+		} else if (IS_WSP(s[i])) {
+			i++;
+		} else if ((k = fold_len(s, len, i)) > 0) {
+			i += k;
+		} else
+			return (size_t)-1;
+	}
+	return i;
+}
+
+static int
+add_tag(const char *s, size_t n0, size_t n1, size_t v0, size_t v1,
+    struct vouch__arena *a, struct dkim_taglist *out, char *why,
+    size_t whylen)
+{
+	struct dkim_tag *t;
+	size_t i, nl = n1 - n0;
+
+	for (i = 0; i < out->n; i++)
+		if (strlen(out->tag[i].name) == nl &&
+		    memcmp(out->tag[i].name, s + n0, nl) == 0)
+			return vouch__dkim_why(why, whylen, "tag %.*s= appears "
+			    "twice (RFC 6376 3.2: duplicate names MUST NOT "
+			    "occur)", (int)nl, s + n0);
+	if (out->n >= DKIM_TAGS_MAX) {
+		vouch__dkim_why(why, whylen, "more than %d tags",
+		    DKIM_TAGS_MAX);
+		return VOUCH_ELIMIT;
+	}
+	t = &out->tag[out->n];
+	t->name = vouch__arena_strndup(a, s + n0, nl);
+	t->value = vouch__arena_strndup(a, s + v0, v1 - v0);
+	if (t->name == NULL || t->value == NULL)
+		return VOUCH_ENOMEM;
+	t->value_len = v1 - v0;
+	out->n++;
+	return 0;
+}
+
+/* One tag-spec starting at *pos (FWS already skipped, not at the end). */
+static int
+parse_spec(const char *s, size_t len, size_t *pos, struct vouch__arena *a,
+    struct dkim_taglist *out, char *why, size_t whylen)
+{
+	size_t i = *pos, n0 = i, n1, v0, v1;
+
+	if (s[i] == ';')
+		return vouch__dkim_why(why, whylen, "empty tag-spec between "
+		    "semicolons (RFC 6376 3.2)");
+	n1 = scan_name(s, len, i);
+	if (n1 == n0)
+		return vouch__dkim_why(why, whylen, "tag name must start "
+		    "with a letter, got byte 0x%02x (RFC 6376 3.2)",
+		    (unsigned char)s[i]);
+	i = skip_fws(s, len, n1);
+	if (i >= len || s[i] != '=')
+		return vouch__dkim_why(why, whylen, "tag %.*s has no \"=\" "
+		    "(RFC 6376 3.2)", (int)(n1 - n0), s + n0);
+	v0 = skip_fws(s, len, i + 1);
+	i = scan_value(s, len, v0, &v1);
+	if (i == (size_t)-1)
+		return vouch__dkim_why(why, whylen, "tag %.*s= has a byte "
+		    "not allowed in a tag value (RFC 6376 3.2 VALCHAR)",
+		    (int)(n1 - n0), s + n0);
+	*pos = i;
+	return add_tag(s, n0, n1, v0, v1, a, out, why, whylen);
+}
+
+int
+vouch__dkim_tags_parse(const char *s, size_t len, struct vouch__arena *a,
+    struct dkim_taglist *out, char *why, size_t whylen)
+{
+	size_t i = 0;
+	int rc;
+
+	out->n = 0;
+	if (s == NULL || a == NULL)
+		return VOUCH_EINVAL;
+	len = strip_final_eol(s, len);
+	i = skip_fws(s, len, i);
+	if (i >= len)
+		return vouch__dkim_why(why, whylen, "empty tag list "
+		    "(RFC 6376 3.2: at least one tag-spec)");
+	for (;;) {
+		rc = parse_spec(s, len, &i, a, out, why, whylen);
+		if (rc != 0)
+			return rc;
+		if (i >= len)
+			return 0;
+		/* s[i] is ";" here; it may be the optional final one. */
+		i = skip_fws(s, len, i + 1);
+		if (i >= len)
+			return 0;
+	}
+}
+
+const struct dkim_tag *
+vouch__dkim_tag(const struct dkim_taglist *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->tag[i].name, name) == 0)
+			return &t->tag[i];
+	return NULL;
+}
+
+static int
+is_fws_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int
+vouch__dkim_list_next(const char *v, size_t len, size_t *pos,
+    const char **item, size_t *ilen)
+{
+	size_t i = *pos, e;
+
+	if (i > len)
+		return 0;
+	for (e = i; e < len && v[e] != ':'; e++)
+		;
+	*pos = e + 1;
+	while (i < e && is_fws_byte(v[i]))
+		i++;
+	while (e > i && is_fws_byte(v[e - 1]))
+		e--;
+	*item = v + i;
+	*ilen = e - i;
+	return 1;
+}
+
+static int
+b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode into o (room for 3/4 of len).  Strict (RFC 4648 3.1, 3.3, 3.5 as
+ * 6376 2.4 uses it): only alphabet bytes, "=" padding only at the end and
+ * completing a quantum, unused bits zero.  FWS bytes are skipped.
+ */
+static int
+b64_run(const char *s, size_t len, unsigned char *o, size_t *olen)
+{
+	unsigned long acc = 0;
+	size_t i, nbits = 0, nch = 0, npad = 0, n = 0;
+	int v;
+
+	for (i = 0; i < len; i++) {
+		if (is_fws_byte(s[i]))
+			continue;
+		if (s[i] == '=') {
+			npad++;
+			continue;
+		}
+		if (npad > 0 || (v = b64_val((unsigned char)s[i])) < 0)
+			return VOUCH_ESYNTAX;
+		acc = ((acc << 6) | (unsigned long)v) & 0xffffff;
+		nch++;
+		if ((nbits += 6) >= 8) {
+			nbits -= 8;
+			o[n++] = (unsigned char)(acc >> nbits);
+		}
+	}
+	if ((nch + npad) % 4 != 0 || npad > 2 || (npad > 0 &&
+	    (nch % 4) + npad != 4))
+		return VOUCH_ESYNTAX;
+	if ((acc & ((1ul << nbits) - 1)) != 0)
+		return VOUCH_ESYNTAX;
+	*olen = n;
+	return 0;
+}
+
+int
+vouch__dkim_b64_decode(const char *s, size_t len, struct vouch__arena *a,
+    unsigned char **out, size_t *outlen)
+{
+	unsigned char *o;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	o = vouch__arena_alloc(a, len / 4 * 3 + 3);
+	if (o == NULL)
+		return VOUCH_ENOMEM;
+	rc = b64_run(s, len, o, &n);
+	if (rc != 0)
+		return rc;
+	*out = o;
+	*outlen = n;
+	return 0;
+}
