@@ -274,7 +274,7 @@ corpus_check(const char *rel, int nth, const char *d, int alg,
 	struct vouch__arena a;
 	struct dkim_sig s;
 	char why[256] = "";
-	size_t len;
+	size_t len = 0;
 	char *v = corpus_sig(rel, nth, &len);
 	int rc;
 
