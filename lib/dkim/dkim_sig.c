@@ -21,8 +21,8 @@
  * dot-separated labels of 1 to 63 letters, digits, "-" and "_" ("_" is
  * seen in real selectors and d= names), no empty label, 253 at most.
  */
-static int
-valid_domain(const char *s, size_t len)
+int
+vouch__dkim_valid_name(const char *s, size_t len)
 {
 	size_t i, lab = 0;
 
@@ -168,7 +168,7 @@ parse_i(const struct dkim_tag *t, struct vouch__arena *a,
 		    "(RFC 6376 3.5)");
 	dom = at + 1;
 	dl = t->value_len - (size_t)(dom - t->value);
-	if (!valid_domain(dom, dl))
+	if (!vouch__dkim_valid_name(dom, dl))
 		return vouch__dkim_why(why, whylen, SIG "i= domain is not a "
 		    "valid domain name (RFC 6376 3.5)");
 	if (!(dl == nl || (dl > nl && dom[dl - nl - 1] == '.')) ||
@@ -204,17 +204,8 @@ static int
 b_text(const struct dkim_tag *t, struct vouch__arena *a,
     struct dkim_sig *out)
 {
-	char *o = vouch__arena_alloc(a, t->value_len + 1);
-	size_t i, n = 0;
-
-	if (o == NULL)
-		return VOUCH_ENOMEM;
-	for (i = 0; i < t->value_len; i++)
-		if (strchr(" \t\r\n", t->value[i]) == NULL)
-			o[n++] = t->value[i];
-	o[n] = '\0';
-	out->b_text = o;
-	return 0;
+	out->b_text = vouch__dkim_nofws(a, t->value, t->value_len);
+	return out->b_text == NULL ? VOUCH_ENOMEM : 0;
 }
 
 static int
@@ -290,10 +281,10 @@ parse_ds(const struct dkim_taglist *tl, struct vouch__arena *a,
 	const struct dkim_tag *s = vouch__dkim_tag(tl, "s");
 	char *dom, *auid;
 
-	if (!valid_domain(d->value, d->value_len))
+	if (!vouch__dkim_valid_name(d->value, d->value_len))
 		return vouch__dkim_why(why, whylen, SIG "d=%.64s is not a "
 		    "valid domain name (RFC 6376 3.5)", d->value);
-	if (!valid_domain(s->value, s->value_len))
+	if (!vouch__dkim_valid_name(s->value, s->value_len))
 		return vouch__dkim_why(why, whylen, SIG "s=%.64s is not a "
 		    "valid selector (RFC 6376 3.5, 3.1)", s->value);
 	dom = vouch__arena_strndup(a, d->value, d->value_len);

@@ -311,3 +311,18 @@ vouch__dkim_b64_decode(const char *s, size_t len, struct vouch__arena *a,
 	*outlen = n;
 	return 0;
 }
+
+char *
+vouch__dkim_nofws(struct vouch__arena *a, const char *s, size_t len)
+{
+	char *o = vouch__arena_alloc(a, len + 1);
+	size_t i, n = 0;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (!is_fws_byte(s[i]))
+			o[n++] = s[i];
+	o[n] = '\0';
+	return o;
+}

@@ -56,6 +56,13 @@ int vouch__dkim_b64_decode(const char *s, size_t len, struct vouch__arena *a,
 int vouch__dkim_list_next(const char *v, size_t len, size_t *pos,
     const char **item, size_t *ilen);
 
+/* A copy of s without its FWS (SP, HTAB, CR, LF), in the arena. */
+char *vouch__dkim_nofws(struct vouch__arena *a, const char *s, size_t len);
+
+/* d= and s= (3.5, RFC 5321 sub-domain): dot-separated labels of 1 to 63
+ * letters, digits, "-" and "_", 253 octets at most. */
+int vouch__dkim_valid_name(const char *s, size_t len);
+
 /* Fill why (may be NULL) like snprintf, bytes outside printable ASCII
  * replaced by "?", and return VOUCH_ESYNTAX. */
 int vouch__dkim_why(char *why, size_t whylen, const char *fmt, ...)

@@ -32,89 +32,6 @@ vouch_spf_identity_name(enum vouch_spf_identity id)
 }
 
 static int
-is_atext(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~",
-	    c) != NULL);
-}
-
-/* RFC 5322 dot-atom-text: atext runs separated by single dots. */
-static int
-is_dot_atom(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
-			return 0;
-		if (s[i] != '.' && !is_atext((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
-/* Control bytes never reach a header: each becomes '?'. */
-static int
-put_safe(struct vouch__buf *b, unsigned char c)
-{
-	return vouch__buf_putc(b, (c < 0x20 || c == 0x7f) ? '?' : c);
-}
-
-static int
-put_value(struct vouch__buf *b, const char *s)
-{
-	int rc = 0;
-
-	if (is_dot_atom(s))
-		return vouch__buf_puts(b, s);
-	rc = vouch__buf_putc(b, '"');
-	for (; *s != '\0' && rc == 0; s++) {
-		if (*s == '"' || *s == '\\')
-			rc = vouch__buf_putc(b, '\\');
-		if (rc == 0)
-			rc = put_safe(b, (unsigned char)*s);
-	}
-	return rc ? rc : vouch__buf_putc(b, '"');
-}
-
-/*
- * RFC 8601 pvalue: [ [ local-part ] "@" ] domain-name written bare when
- * both halves are dot-atoms, else the whole value as a quoted-string.
- */
-static int
-put_pvalue(struct vouch__buf *b, const char *s)
-{
-	const char *at = strrchr(s, '@');
-	char local[512];
-	size_t ll = at ? (size_t)(at - s) : 0;
-
-	if (at != NULL && ll < sizeof(local) && is_dot_atom(at + 1)) {
-		memcpy(local, s, ll);
-		local[ll] = '\0';
-		if (ll == 0 || is_dot_atom(local))
-			return vouch__buf_puts(b, s);
-	}
-	return put_value(b, s);
-}
-
-static int
-put_comment_text(struct vouch__buf *b, const char *s)
-{
-	int rc = 0;
-
-	for (; *s != '\0' && rc == 0; s++) {
-		if (*s == '(' || *s == ')' || *s == '\\')
-			rc = vouch__buf_putc(b, '\\');
-		if (rc == 0)
-			rc = put_safe(b, (unsigned char)*s);
-	}
-	return rc;
-}
-
-static int
 comment_words(struct spf_ctx *ctx, struct vouch__buf *b)
 {
 	const struct vouch_spf_eval *ev = ctx->ev;
@@ -158,26 +75,26 @@ build_received_spf(struct spf_ctx *ctx)
 	rc = vouch__buf_printf(&b, "%s (", vouch_spf_result_name(ev->result));
 	if (rc == 0)
 		rc = comment_words(ctx, &words);
-	if (rc == 0 && (rc = put_comment_text(&b, ctx->receiver)) == 0 &&
+	if (rc == 0 && (rc = vouch__hdr_comment(&b, ctx->receiver)) == 0 &&
 	    (rc = vouch__buf_puts(&b, ": ")) == 0 &&
-	    (rc = put_comment_text(&b, words.data)) == 0)
+	    (rc = vouch__hdr_comment(&b, words.data)) == 0)
 		rc = vouch__buf_puts(&b, ") client-ip=");
-	if (rc == 0 && (rc = put_value(&b, ctx->ip_c)) == 0 &&
+	if (rc == 0 && (rc = vouch__hdr_value(&b, ctx->ip_c)) == 0 &&
 	    (rc = vouch__buf_puts(&b, "; envelope-from=")) == 0 &&
-	    (rc = put_value(&b, mf)) == 0 &&
+	    (rc = vouch__hdr_value(&b, mf)) == 0 &&
 	    (ctx->helo[0] == '\0' ||
 	    ((rc = vouch__buf_puts(&b, "; helo=")) == 0 &&
-	    (rc = put_value(&b, ctx->helo)) == 0)) &&
+	    (rc = vouch__hdr_value(&b, ctx->helo)) == 0)) &&
 	    (rc = vouch__buf_puts(&b, "; receiver=")) == 0 &&
-	    (rc = put_value(&b, ctx->receiver)) == 0)
+	    (rc = vouch__hdr_value(&b, ctx->receiver)) == 0)
 		rc = vouch__buf_printf(&b, "; identity=%s",
 		    vouch_spf_identity_name(ev->identity));
 	if (rc == 0 && ev->mechanism != NULL &&
 	    (rc = vouch__buf_puts(&b, "; mechanism=")) == 0)
-		rc = put_value(&b, ev->mechanism);
+		rc = vouch__hdr_value(&b, ev->mechanism);
 	if (rc == 0 && ev->error != NULL &&
 	    (rc = vouch__buf_puts(&b, "; problem=")) == 0)
-		rc = put_value(&b, ev->error);
+		rc = vouch__hdr_value(&b, ev->error);
 	if (rc == 0 && (rc = vouch__buf_putc(&b, ';')) == 0)
 		ctx->ev->received_spf = vouch__arena_strdup(&ctx->arena,
 		    b.data);
@@ -199,7 +116,7 @@ build_authres(struct spf_ctx *ctx)
 	    vouch_spf_result_name(ctx->ev->result), helo ? "helo" :
 	    "mailfrom");
 	if (rc == 0)
-		rc = put_pvalue(&b, helo ? ctx->helo : ctx->sender);
+		rc = vouch__hdr_pvalue(&b, helo ? ctx->helo : ctx->sender);
 	if (rc == 0)
 		ctx->ev->authres = vouch__arena_strdup(&ctx->arena, b.data);
 	vouch__buf_free(&b);

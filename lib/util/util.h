@@ -69,6 +69,19 @@ void vouch__lower(char *s);
 /* Bounded copy like strlcpy: returns strlen(src). */
 size_t vouch__strlcpy(char *dst, const char *src, size_t size);
 
+/* ---- header values (hdrval.c) ----------------------------------------- */
+/* s as a dot-atom when it is one, else a quoted-string. */
+int vouch__hdr_value(struct vouch__buf *b, const char *s);
+/* RFC 8601 pvalue: [local-part] "@" domain bare when both are dot-atoms. */
+int vouch__hdr_pvalue(struct vouch__buf *b, const char *s);
+/* Comment text (without the parentheses), ( ) \ escaped. */
+int vouch__hdr_comment(struct vouch__buf *b, const char *s);
+
+/* ---- names ------------------------------------------------------------- */
+/* Nonzero when domain (lower case A-labels) is an ICANN public suffix
+ * ("com", "co.uk"); unlisted TLDs are not.  Thread-safe. */
+int vouch__is_public_suffix(const char *domain);
+
 /* ---- errors ------------------------------------------------------------ */
 /* Fill err (if not NULL) and return code, so callers can
  * `return vouch__error(err, VOUCH_ESYNTAX, 0, "...")`. */

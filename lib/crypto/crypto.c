@@ -1,0 +1,390 @@
+/*
+ * crypto.c - hashing and keys over OpenSSL 3 (see crypto.h).
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "crypto/crypto.h"
+#include "util/util.h"
+
+struct vouch__hash_ctx {
+	EVP_MD_CTX *md;
+};
+
+struct vouch__pkey {
+	EVP_PKEY *pk;
+	enum vouch__pktype type;
+	unsigned bits;
+};
+
+/* Explicitly fetched digests: an implicit fetch on every init costs a
+ * lock and a lookup (OpenSSL 3 "performance" notes). */
+static EVP_MD *md_sha256, *md_sha1;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void
+md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+static const EVP_MD *
+md_get(enum vouch__hash h)
+{
+	pthread_once(&md_once, md_fetch);
+	if (h == VOUCH_HASH_SHA1)
+		return md_sha1 != NULL ? md_sha1 : EVP_sha1();
+	return md_sha256 != NULL ? md_sha256 : EVP_sha256();
+}
+
+size_t
+vouch__hash_size(enum vouch__hash h)
+{
+	return h == VOUCH_HASH_SHA1 ? 20 : 32;
+}
+
+int
+vouch__hash_new(enum vouch__hash h, struct vouch__hash_ctx **out)
+{
+	struct vouch__hash_ctx *c;
+
+	*out = NULL;
+	if ((c = vouch__calloc(1, sizeof(*c))) == NULL)
+		return VOUCH_ENOMEM;
+	if ((c->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c->md, md_get(h), NULL) != 1) {
+		vouch__hash_free(c);
+		return VOUCH_ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+vouch__hash_update(struct vouch__hash_ctx *c, const void *p, size_t n)
+{
+	if (n > 0)
+		(void)EVP_DigestUpdate(c->md, p, n);
+}
+
+int
+vouch__hash_final(struct vouch__hash_ctx *c, unsigned char *md)
+{
+	unsigned n = 0;
+
+	if (EVP_DigestFinal_ex(c->md, md, &n) != 1)
+		return VOUCH_EINTERNAL;
+	return (int)n;
+}
+
+void
+vouch__hash_free(struct vouch__hash_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->md);
+	vouch__free(c);
+}
+
+int
+vouch__hash(enum vouch__hash h, const void *p, size_t n, unsigned char *md)
+{
+	unsigned len = 0;
+
+	if (EVP_Digest(p, n, md, &len, md_get(h), NULL) != 1)
+		return VOUCH_ENOMEM;
+	return (int)len;
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+static int
+pkey_wrap(EVP_PKEY *pk, struct vouch__pkey **out)
+{
+	struct vouch__pkey *k;
+	int id = EVP_PKEY_get_base_id(pk);
+
+	if (id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pk);
+		return VOUCH_EUNSUPPORTED;
+	}
+	if ((k = vouch__calloc(1, sizeof(*k))) == NULL) {
+		EVP_PKEY_free(pk);
+		return VOUCH_ENOMEM;
+	}
+	k->pk = pk;
+	k->type = id == EVP_PKEY_RSA ? VOUCH_PK_RSA : VOUCH_PK_ED25519;
+	k->bits = (unsigned)EVP_PKEY_get_bits(pk);
+	*out = k;
+	return 0;
+}
+
+static EVP_PKEY *
+rsa_from_der(const unsigned char *p, size_t len)
+{
+	const unsigned char *q = p;
+	EVP_PKEY *pk;
+
+	if (len > LONG_MAX)
+		return NULL;
+	/* SubjectPublicKeyInfo is what RFC 6376 3.6.1 publishes; the bare
+	 * PKCS#1 RSAPublicKey is seen in the wild and unambiguous. */
+	pk = d2i_PUBKEY(NULL, &q, (long)len);
+	if (pk != NULL && (size_t)(q - p) == len &&
+	    EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
+		return pk;
+	EVP_PKEY_free(pk);
+	q = p;
+	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)len);
+	if (pk != NULL && (size_t)(q - p) == len)
+		return pk;
+	EVP_PKEY_free(pk);
+	return NULL;
+}
+
+int
+vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
+    size_t len, struct vouch__pkey **out)
+{
+	EVP_PKEY *pk;
+
+	*out = NULL;
+	if (t == VOUCH_PK_ED25519) {
+		if (len != 32)
+			return VOUCH_ESYNTAX;
+		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, p,
+		    len);
+	} else
+		pk = rsa_from_der(p, len);
+	if (pk == NULL)
+		return VOUCH_ESYNTAX;
+	return pkey_wrap(pk, out);
+}
+
+int
+vouch__pkey_private_pem(const char *pem, size_t len,
+    struct vouch__pkey **out)
+{
+	BIO *bio;
+	EVP_PKEY *pk;
+
+	*out = NULL;
+	if (len > INT_MAX)
+		return VOUCH_ESYNTAX;
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return VOUCH_ENOMEM;
+	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pk == NULL)
+		return VOUCH_ESYNTAX;
+	return pkey_wrap(pk, out);
+}
+
+int
+vouch__pkey_generate(enum vouch__pktype t, unsigned bits,
+    struct vouch__pkey **out)
+{
+	EVP_PKEY *pk;
+
+	*out = NULL;
+	if (t == VOUCH_PK_ED25519)
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	if (pk == NULL)
+		return VOUCH_ENOMEM;
+	return pkey_wrap(pk, out);
+}
+
+enum vouch__pktype
+vouch__pkey_type(const struct vouch__pkey *k)
+{
+	return k->type;
+}
+
+unsigned
+vouch__pkey_bits(const struct vouch__pkey *k)
+{
+	return k->bits;
+}
+
+static int
+bio_take(BIO *bio, char **out)
+{
+	char *data;
+	long n = BIO_get_mem_data(bio, &data);
+
+	if (n < 0 || (*out = malloc((size_t)n + 1)) == NULL)
+		return VOUCH_ENOMEM;
+	memcpy(*out, data, (size_t)n);
+	(*out)[n] = '\0';
+	return 0;
+}
+
+int
+vouch__pkey_private_to_pem(const struct vouch__pkey *k, char **out)
+{
+	BIO *bio;
+	int rc = VOUCH_ENOMEM;
+
+	*out = NULL;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return VOUCH_ENOMEM;
+	if (PEM_write_bio_PKCS8PrivateKey(bio, k->pk, NULL, NULL, 0, NULL,
+	    NULL) == 1)
+		rc = bio_take(bio, out);
+	BIO_free(bio);
+	return rc;
+}
+
+int
+vouch__pkey_public_raw(const struct vouch__pkey *k, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char *der = NULL;
+	size_t n = 32;
+	int len;
+
+	*out = NULL;
+	*outlen = 0;
+	if (k->type == VOUCH_PK_ED25519) {
+		if ((*out = vouch__malloc(32)) == NULL)
+			return VOUCH_ENOMEM;
+		if (EVP_PKEY_get_raw_public_key(k->pk, *out, &n) != 1 ||
+		    n != 32) {
+			vouch__free(*out);
+			*out = NULL;
+			return VOUCH_EINTERNAL;
+		}
+		*outlen = n;
+		return 0;
+	}
+	if ((len = i2d_PUBKEY(k->pk, &der)) <= 0)
+		return VOUCH_ENOMEM;
+	*out = vouch__memdup(der, (size_t)len);
+	OPENSSL_free(der);
+	if (*out == NULL)
+		return VOUCH_ENOMEM;
+	*outlen = (size_t)len;
+	return 0;
+}
+
+void
+vouch__pkey_free(struct vouch__pkey *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pk);
+	vouch__free(k);
+}
+
+/* A context for RSA PKCS#1 v1.5 over a digest made with h. */
+static EVP_PKEY_CTX *
+rsa_ctx(const struct vouch__pkey *k, enum vouch__hash h, int sign)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pk, NULL);
+
+	if (ctx == NULL)
+		return NULL;
+	if ((sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, md_get(h)) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int
+vouch__pkey_verify(const struct vouch__pkey *k, enum vouch__hash h,
+    const unsigned char *md, size_t mdlen, const unsigned char *sig,
+    size_t siglen)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_MD_CTX *mctx;
+	int ok;
+
+	if (k->type == VOUCH_PK_ED25519) {
+		if (siglen != 64)
+			return 0;
+		if ((mctx = EVP_MD_CTX_new()) == NULL)
+			return VOUCH_ENOMEM;
+		ok = EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL,
+		    k->pk, NULL) == 1 &&
+		    EVP_DigestVerify(mctx, sig, siglen, md, mdlen) == 1;
+		EVP_MD_CTX_free(mctx);
+		return ok;
+	}
+	if ((ctx = rsa_ctx(k, h, 0)) == NULL)
+		return VOUCH_ENOMEM;
+	ok = EVP_PKEY_verify(ctx, sig, siglen, md, mdlen) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+int
+vouch__pkey_sign(const struct vouch__pkey *k, enum vouch__hash h,
+    const unsigned char *md, size_t mdlen, unsigned char **sig,
+    size_t *siglen)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	size_t n = 0;
+	int ok;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (k->type == VOUCH_PK_ED25519) {
+		if ((mctx = EVP_MD_CTX_new()) == NULL)
+			return VOUCH_ENOMEM;
+		ok = EVP_DigestSignInit_ex(mctx, NULL, NULL, NULL, NULL,
+		    k->pk, NULL) == 1 &&
+		    EVP_DigestSign(mctx, NULL, &n, md, mdlen) == 1 &&
+		    (*sig = vouch__malloc(n)) != NULL &&
+		    EVP_DigestSign(mctx, *sig, &n, md, mdlen) == 1;
+	} else {
+		if ((ctx = rsa_ctx(k, h, 1)) == NULL)
+			return VOUCH_ENOMEM;
+		ok = EVP_PKEY_sign(ctx, NULL, &n, md, mdlen) == 1 &&
+		    (*sig = vouch__malloc(n)) != NULL &&
+		    EVP_PKEY_sign(ctx, *sig, &n, md, mdlen) == 1;
+	}
+	EVP_MD_CTX_free(mctx);
+	EVP_PKEY_CTX_free(ctx);
+	if (!ok) {
+		vouch__free(*sig);
+		*sig = NULL;
+		return VOUCH_ENOMEM;
+	}
+	*siglen = n;
+	return 0;
+}
+
+char *
+vouch__b64_encode(const unsigned char *p, size_t len)
+{
+	size_t n = 4 * ((len + 2) / 3) + 1;
+	char *s;
+
+	if (len > INT_MAX / 2 || (s = vouch__malloc(n)) == NULL)
+		return NULL;
+	(void)EVP_EncodeBlock((unsigned char *)s, p, (int)len);
+	return s;
+}
+
+void
+vouch__cleanse(void *p, size_t n)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, n);
+}

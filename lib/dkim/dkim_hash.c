@@ -1,0 +1,202 @@
+/*
+ * dkim_hash.c - body hash and header hash (RFC 6376 3.7, 5.4.2).
+ */
+#include <string.h>
+
+#include "dkim/dkim_hash.h"
+#include "util/util.h"
+
+/* One canonical field: a field is at most 32 KiB (SECURITY.md), and
+ * simple canonicalization at most doubles it. */
+#define DKIM_FIELD_BUF (256u * 1024u)
+/* The header section is at most 64 KiB, but h= may name a field many
+ * times; each selection takes a distinct field, so twice the section
+ * (simple canonicalization) bounds it. */
+#define DKIM_HEADERS_BUF (2u * 1024u * 1024u)
+
+/* ---- body hash ---------------------------------------------------------- */
+
+static void
+bh_sink(void *arg, const void *data, size_t len)
+{
+	vouch__hash_update(arg, data, len);
+}
+
+int
+vouch__dkim_bh_init(struct dkim_bodyhash *bh, enum dkim_canon c,
+    enum vouch__hash h, int64_t limit)
+{
+	int rc;
+
+	memset(bh, 0, sizeof(*bh));
+	bh->canon = c;
+	bh->hash = h;
+	bh->limit = limit;
+	if ((rc = vouch__hash_new(h, &bh->ctx)) != 0)
+		return rc;
+	vouch__dkim_body_init(&bh->body, c, limit, bh_sink, bh->ctx);
+	return 0;
+}
+
+void
+vouch__dkim_bh_update(struct dkim_bodyhash *bh, const void *p, size_t n)
+{
+	vouch__dkim_body_update(&bh->body, p, n);
+}
+
+int
+vouch__dkim_bh_final(struct dkim_bodyhash *bh)
+{
+	int n;
+
+	vouch__dkim_body_final(&bh->body);
+	if ((n = vouch__hash_final(bh->ctx, bh->md)) < 0)
+		return n;
+	bh->mdlen = (size_t)n;
+	return 0;
+}
+
+void
+vouch__dkim_bh_free(struct dkim_bodyhash *bh)
+{
+	vouch__hash_free(bh->ctx);
+	bh->ctx = NULL;
+}
+
+/* ---- header hash -------------------------------------------------------- */
+
+static int
+is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The length of the final line end of a raw field (0, 1 or 2). */
+static size_t
+eol_len(const char *raw, size_t len)
+{
+	if (len >= 2 && raw[len - 2] == '\r' && raw[len - 1] == '\n')
+		return 2;
+	return len >= 1 && raw[len - 1] == '\n' ? 1 : 0;
+}
+
+int
+vouch__dkim_strip_b(const char *raw, size_t len, struct vouch__buf *out)
+{
+	const char *colon = memchr(raw, ':', len);
+	size_t end = len - eol_len(raw, len), i, seg, eq, n0, n1;
+	int rc;
+
+	if (colon == NULL)
+		return VOUCH_ESYNTAX;
+	i = (size_t)(colon - raw) + 1;
+	if ((rc = vouch__buf_append(out, raw, i)) != 0)
+		return rc;
+	while (i < end) {
+		seg = i;
+		while (i < end && raw[i] != ';')
+			i++;
+		/* raw[seg..i) is one tag-spec: is its name "b"? */
+		for (eq = seg; eq < i && raw[eq] != '='; eq++)
+			;
+		for (n0 = seg; n0 < eq && is_fws(raw[n0]); n0++)
+			;
+		for (n1 = eq; n1 > n0 && is_fws(raw[n1 - 1]); n1--)
+			;
+		if (eq < i && n1 - n0 == 1 && raw[n0] == 'b')
+			rc = vouch__buf_append(out, raw + seg, eq + 1 - seg);
+		else
+			rc = vouch__buf_append(out, raw + seg, i - seg);
+		if (rc == 0 && i < end)
+			rc = vouch__buf_putc(out, ';');
+		if (rc != 0)
+			return rc;
+		if (i < end)
+			i++;
+	}
+	return vouch__buf_append(out, raw + end, len - end);
+}
+
+/* The index of the field named name that is the skip-th from the bottom
+ * (0 = last), or (size_t)-1. */
+static size_t
+pick_field(const struct vouch_msg *msg, const char *name, size_t skip)
+{
+	const struct vouch_msg_field *f;
+	size_t i = vouch_msg_count(msg);
+
+	while (i-- > 0) {
+		f = vouch_msg_field(msg, i);
+		if (vouch__memcaseeq(f->name, f->name_len, name) &&
+		    skip-- == 0)
+			return i;
+	}
+	return (size_t)-1;
+}
+
+static int
+canon_field(struct vouch__buf *out, enum dkim_canon c, const char *raw,
+    size_t len)
+{
+	return vouch__dkim_canon_header(c, raw, len, out);
+}
+
+int
+vouch__dkim_headers_canon(const struct vouch_msg *msg,
+    const char *const *names, size_t nnames, enum dkim_canon c,
+    struct vouch__buf *out)
+{
+	const struct vouch_msg_field *f;
+	size_t i, j, skip, idx;
+	int rc;
+
+	for (i = 0; i < nnames; i++) {
+		/* The n-th time a name appears in h= takes the n-th field of
+		 * that name from the bottom. */
+		for (skip = 0, j = 0; j < i; j++)
+			skip += vouch__strcaseeq(names[j], names[i]);
+		if ((idx = pick_field(msg, names[i], skip)) == (size_t)-1)
+			continue;
+		f = vouch_msg_field(msg, idx);
+		if ((rc = canon_field(out, c, f->raw, f->raw_len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+vouch__dkim_sigfield_canon(enum dkim_canon c, const char *raw, size_t len,
+    struct vouch__buf *out)
+{
+	struct vouch__buf sig;
+	int rc;
+
+	vouch__buf_init(&sig, DKIM_FIELD_BUF);
+	rc = vouch__dkim_strip_b(raw, len, &sig);
+	if (rc == 0)
+		rc = canon_field(out, c, sig.data, sig.len);
+	/* The signature field itself goes in without its CRLF (3.7). */
+	if (rc == 0 && out->len >= 2)
+		out->len -= 2;
+	vouch__buf_free(&sig);
+	return rc;
+}
+
+int
+vouch__dkim_header_hash(const struct vouch_msg *msg,
+    const char *const *names, size_t nnames, enum dkim_canon c,
+    const char *sigraw, size_t sigrawlen, enum vouch__hash h,
+    unsigned char *md)
+{
+	struct vouch__buf buf;
+	int rc;
+
+	vouch__buf_init(&buf, DKIM_HEADERS_BUF);
+	rc = vouch__dkim_headers_canon(msg, names, nnames, c, &buf);
+	if (rc == 0)
+		rc = vouch__dkim_sigfield_canon(c, sigraw, sigrawlen, &buf);
+	if (rc == 0)
+		rc = vouch__hash(h, buf.data, buf.len, md);
+	vouch__buf_free(&buf);
+	return rc;
+}
