@@ -117,19 +117,51 @@ vouch__dkim_strip_b(const char *raw, size_t len, struct vouch__buf *out)
 	return vouch__buf_append(out, raw + end, len - end);
 }
 
-/* The index of the field named name that is the skip-th from the bottom
- * (0 = last), or (size_t)-1. */
+/*
+ * Selection state per distinct h= name: where the bottom-up search for
+ * that name goes on.  An open-addressing table keyed by the lower-cased
+ * name keeps the whole selection linear in the number of names plus
+ * fields, whatever a hostile h= repeats.
+ */
+struct pick {
+	const char *name;	/* NULL: free slot */
+	size_t next;		/* search below this field index */
+};
+
 static size_t
-pick_field(const struct vouch_msg *msg, const char *name, size_t skip)
+name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	for (; *s != '\0'; s++)
+		h = h * 33 + (size_t)vouch__tolower((unsigned char)*s);
+	return h;
+}
+
+static struct pick *
+pick_slot(struct pick *tab, size_t mask, const char *name, size_t nfields)
+{
+	size_t i = name_hash(name) & mask;
+
+	while (tab[i].name != NULL && !vouch__strcaseeq(tab[i].name, name))
+		i = (i + 1) & mask;
+	if (tab[i].name == NULL) {
+		tab[i].name = name;
+		tab[i].next = nfields;
+	}
+	return &tab[i];
+}
+
+/* The next field named p->name going up from p->next, or (size_t)-1. */
+static size_t
+pick_next(const struct vouch_msg *msg, struct pick *p)
 {
 	const struct vouch_msg_field *f;
-	size_t i = vouch_msg_count(msg);
 
-	while (i-- > 0) {
-		f = vouch_msg_field(msg, i);
-		if (vouch__memcaseeq(f->name, f->name_len, name) &&
-		    skip-- == 0)
-			return i;
+	while (p->next > 0) {
+		f = vouch_msg_field(msg, --p->next);
+		if (vouch__memcaseeq(f->name, f->name_len, p->name))
+			return p->next;
 	}
 	return (size_t)-1;
 }
@@ -147,21 +179,25 @@ vouch__dkim_headers_canon(const struct vouch_msg *msg,
     struct vouch__buf *out)
 {
 	const struct vouch_msg_field *f;
-	size_t i, j, skip, idx;
-	int rc;
+	struct pick *tab;
+	size_t i, size = 16, idx, nf = vouch_msg_count(msg);
+	int rc = 0;
 
-	for (i = 0; i < nnames; i++) {
-		/* The n-th time a name appears in h= takes the n-th field of
-		 * that name from the bottom. */
-		for (skip = 0, j = 0; j < i; j++)
-			skip += vouch__strcaseeq(names[j], names[i]);
-		if ((idx = pick_field(msg, names[i], skip)) == (size_t)-1)
+	while (size < 2 * nnames)
+		size *= 2;
+	if ((tab = vouch__calloc(size, sizeof(*tab))) == NULL)
+		return VOUCH_ENOMEM;
+	/* The n-th time a name appears in h= takes the n-th field of that
+	 * name from the bottom; once they run out, nothing (5.4.2). */
+	for (i = 0; i < nnames && rc == 0; i++) {
+		idx = pick_next(msg, pick_slot(tab, size - 1, names[i], nf));
+		if (idx == (size_t)-1)
 			continue;
 		f = vouch_msg_field(msg, idx);
-		if ((rc = canon_field(out, c, f->raw, f->raw_len)) != 0)
-			return rc;
+		rc = canon_field(out, c, f->raw, f->raw_len);
 	}
-	return 0;
+	vouch__free(tab);
+	return rc;
 }
 
 int
