@@ -152,13 +152,93 @@ rsa_from_der(const unsigned char *p, size_t len)
 	return NULL;
 }
 
+/*
+ * Decoded public keys, shared across verifications: OpenSSL 3 decodes a
+ * DER key through its generic decoder framework, which costs more than
+ * an RSA-2048 verification, and the same few keys sign most mail.  An
+ * EVP_PKEY is reference-counted and safe to use from several threads
+ * once made.  Entries are replaced round-robin.
+ */
+#define PKCACHE_SIZE 128
+
+struct pkc_ent {
+	unsigned char *der;	/* the p= bytes; NULL: empty slot */
+	size_t len;
+	enum vouch__pktype type;
+	size_t hash;
+	EVP_PKEY *pk;
+};
+
+static struct pkc_ent pkc[PKCACHE_SIZE];
+static size_t pkc_next;
+static pthread_mutex_t pkc_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+bytes_hash(const unsigned char *p, size_t len)
+{
+	size_t h = 14695981039346656037u, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211u;
+	return h;
+}
+
+static EVP_PKEY *
+pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h)
+{
+	EVP_PKEY *pk = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&pkc_mu);
+	for (i = 0; i < PKCACHE_SIZE; i++) {
+		if (pkc[i].der != NULL && pkc[i].hash == h &&
+		    pkc[i].type == t && pkc[i].len == len &&
+		    memcmp(pkc[i].der, p, len) == 0) {
+			if (EVP_PKEY_up_ref(pkc[i].pk) == 1)
+				pk = pkc[i].pk;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pkc_mu);
+	return pk;
+}
+
+static void
+pkc_put(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
+    EVP_PKEY *pk)
+{
+	struct pkc_ent *e;
+	unsigned char *der;
+
+	if (len > 4096 || (der = vouch__memdup(p, len)) == NULL)
+		return;
+	if (EVP_PKEY_up_ref(pk) != 1) {
+		vouch__free(der);
+		return;
+	}
+	pthread_mutex_lock(&pkc_mu);
+	e = &pkc[pkc_next];
+	pkc_next = (pkc_next + 1) % PKCACHE_SIZE;
+	vouch__free(e->der);
+	EVP_PKEY_free(e->pk);
+	e->der = der;
+	e->len = len;
+	e->type = t;
+	e->hash = h;
+	e->pk = pk;
+	pthread_mutex_unlock(&pkc_mu);
+}
+
 int
 vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
     size_t len, struct vouch__pkey **out)
 {
+	size_t h = bytes_hash(p, len);
 	EVP_PKEY *pk;
 
 	*out = NULL;
+	if ((pk = pkc_get(t, p, len, h)) != NULL)
+		return pkey_wrap(pk, out);
 	if (t == VOUCH_PK_ED25519) {
 		if (len != 32)
 			return VOUCH_ESYNTAX;
@@ -168,6 +248,7 @@ vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
 		pk = rsa_from_der(p, len);
 	if (pk == NULL)
 		return VOUCH_ESYNTAX;
+	pkc_put(t, p, len, h, pk);
 	return pkey_wrap(pk, out);
 }
 

@@ -121,7 +121,18 @@ vouch__dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
 
 /* ---- body (3.4.3, 3.4.4) ----------------------------------------------- */
 
-/* Count n canonical octets; pass those within l= (3.5) to the sink.  A
+/* Hand the staged canonical octets to the sink. */
+static void
+flush(struct dkim_body *b)
+{
+	if (b->staged > 0 && b->sink != NULL)
+		b->sink(b->arg, b->stage, b->staged);
+	b->staged = 0;
+}
+
+/* Count n canonical octets; pass those within l= (3.5) to the sink.
+ * Small pieces (a word, a CRLF) are gathered in the stage first, so the
+ * digest sees few large updates; a large run goes straight through.  A
  * NULL sink only counts (total, emitted). */
 static void
 emit(struct dkim_body *b, const void *p, size_t n)
@@ -138,8 +149,15 @@ emit(struct dkim_body *b, const void *p, size_t n)
 	if (n == 0)
 		return;
 	b->emitted += n;
-	if (b->sink != NULL)
-		b->sink(b->arg, p, n);
+	if (b->staged + n > sizeof(b->stage))
+		flush(b);
+	if (n >= sizeof(b->stage) / 2) {
+		if (b->sink != NULL)
+			b->sink(b->arg, p, n);
+		return;
+	}
+	memcpy(b->stage + b->staged, p, n);
+	b->staged += n;
 }
 
 /* Text follows: the held-back empty lines were not at the end after
@@ -195,18 +213,74 @@ vouch__dkim_body_init(struct dkim_body *b, enum dkim_canon c,
 	b->arg = arg;
 }
 
-/* Length of the run of ordinary octets at p: no CR, no LF, and in
- * relaxed no WSP. */
+/* Octet classes: 0 ordinary, 1 WSP, 2 CR or LF. */
+static const unsigned char octet_class[256] = {
+	['\t'] = 1, [' '] = 1, ['\r'] = 2, ['\n'] = 2
+};
+
+/*
+ * Simple: the run goes on through CR LF when an ordinary octet follows
+ * (the next line has text, so no empty line is held back), and through
+ * a CR not followed by LF (an ordinary octet in simple).  It stops
+ * before a bare LF (it becomes CR LF), before a CR LF that ends the
+ * data or starts an empty line, and before a CR at the end of the data.
+ */
+static size_t
+simple_run(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p, *lf;
+
+	for (;;) {
+		lf = memchr(q, '\n', (size_t)(end - q));
+		if (lf == NULL) {
+			q = end;
+			if (q > p && q[-1] == '\r')
+				q--;
+			break;
+		}
+		if (lf == p || lf[-1] != '\r' || lf - 1 == p ||
+		    lf + 1 >= end || octet_class[lf[1]] == 2) {
+			q = lf > p && lf[-1] == '\r' ? lf - 1 : lf;
+			break;
+		}
+		q = lf + 1;
+	}
+	return (size_t)(q - p);
+}
+
+/*
+ * Relaxed: ordinary octets, a single SP between ordinary octets, and CR
+ * LF between ordinary octets stay as they are.  Anything else (HTAB, a
+ * WSP run, WSP at a line end, an empty line, a bare CR or LF, the end of
+ * the data) stops the run for the slow path.
+ */
+static size_t
+relaxed_run(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+
+	while (q < end) {
+		if (octet_class[*q] == 0)
+			q++;
+		else if (*q == ' ' && q + 1 < end && octet_class[q[1]] == 0)
+			q += 2;
+		else if (*q == '\r' && q + 2 < end && q[1] == '\n' &&
+		    octet_class[q[2]] == 0)
+			q += 3;
+		else
+			break;
+	}
+	return (size_t)(q - p);
+}
+
+/* The run at p that is already canonical; *p is ordinary. */
 static size_t
 plain_run(const struct dkim_body *b, const unsigned char *p,
     const unsigned char *end)
 {
-	const unsigned char *q = p;
-
-	while (q < end && *q != '\r' && *q != '\n' &&
-	    (b->canon != DKIM_CANON_RELAXED || !is_wsp(*q)))
-		q++;
-	return (size_t)(q - p);
+	if (b->canon == DKIM_CANON_RELAXED)
+		return relaxed_run(p, end);
+	return simple_run(p, end);
 }
 
 void
@@ -268,4 +342,5 @@ vouch__dkim_body_final(struct dkim_body *b)
 	b->empty_lines = 0;
 	if (b->canon == DKIM_CANON_SIMPLE && b->total == 0)
 		emit(b, crlfs, 2);
+	flush(b);
 }

@@ -18,8 +18,10 @@
  * that many canonical bytes while the total canonical length is still
  * counted, so the caller can tell l= covered less than the body.
  *
- * Memory: the body state holds only counters (pending empty lines and
- * pending whitespace), so it is bounded whatever the body size.
+ * Memory: the body state holds counters (pending empty lines and
+ * pending whitespace) and a 4 KiB staging buffer that gathers small
+ * pieces for the sink, so it is bounded whatever the body size.  The
+ * sink may therefore see the octets only at vouch__dkim_body_final().
  * Thread safety: one state per signature, no shared data.
  */
 #ifndef VOUCH_DKIM_CANON_H
@@ -53,6 +55,8 @@ struct dkim_body {
 	unsigned char wsp;	/* a WSP run held back (relaxed) */
 	unsigned char cr;	/* the last byte was CR */
 	unsigned char line_has_text;	/* the current line has octets */
+	size_t staged;		/* octets in stage not yet given to sink */
+	unsigned char stage[4096];
 };
 
 void vouch__dkim_body_init(struct dkim_body *b, enum dkim_canon c,

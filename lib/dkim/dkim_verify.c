@@ -130,8 +130,10 @@ vouch_dkim_verify_header(struct vouch_dkim_verify *v,
 	total = (size_t)count_signatures(msg);
 	if (total == 0)
 		return 0;
+	/* Only signatures within the cap get a body hash. */
 	if ((v->sig = vouch__calloc(total, sizeof(*v->sig))) == NULL ||
-	    (v->bh = vouch__calloc(total, sizeof(*v->bh))) == NULL)
+	    (v->bh = vouch__calloc(total < v->opts.max_signatures ? total :
+	    v->opts.max_signatures, sizeof(*v->bh))) == NULL)
 		return VOUCH_ENOMEM;
 	for (i = 0; i < vouch_msg_count(msg); i++) {
 		f = vouch_msg_field(msg, i);
