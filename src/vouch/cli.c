@@ -1,10 +1,16 @@
 /*
  * cli.c - helpers shared by the subcommands (see cli.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* The first read: a whole header section at its cap, with room for the
+ * empty line that ends it and the start of the body. */
+#define CLI_HEAD_READ (VOUCH_MSG_HEADER_MAX + 4096)
+#define CLI_BODY_CHUNK (64u * 1024u)
 
 int
 cli_dns_option(struct cli_dns_opts *o, const char *cmd, const char *name,
@@ -142,4 +148,123 @@ cli_put_safe(FILE *f, const char *s)
 		else
 			fputc(c, f);
 	}
+}
+
+static int
+msg_fill(struct cli_msg_in *in, const char *cmd)
+{
+	size_t n;
+
+	in->buf = malloc(CLI_HEAD_READ);
+	if (in->buf == NULL) {
+		fprintf(stderr, "vouch %s: out of memory\n", cmd);
+		return -1;
+	}
+	while (in->len < CLI_HEAD_READ) {
+		n = fread(in->buf + in->len, 1, CLI_HEAD_READ - in->len, in->f);
+		in->len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(in->f)) {
+		fprintf(stderr, "vouch %s: %s: cannot read: %s\n", cmd,
+		    in->name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+msg_parse(struct cli_msg_in *in, const char *cmd)
+{
+	struct vouch_error err = {0, 0, ""};
+	const char *nl;
+	int rc;
+
+	if ((rc = vouch_msg_new(NULL, &in->msg)) != 0) {
+		fprintf(stderr, "vouch %s: %s\n", cmd, vouch_strerror(rc));
+		return -1;
+	}
+	rc = vouch_msg_parse_header(in->msg, in->buf, in->len, &in->body_off,
+	    &err);
+	if (rc == 0 && in->body_off == in->len && in->len == CLI_HEAD_READ)
+		rc = VOUCH_ELIMIT;	/* no end in sight: over the cap */
+	if (rc != 0) {
+		fprintf(stderr, "vouch %s: %s: malformed header section: ", cmd,
+		    in->name);
+		if (err.msg[0] != '\0')
+			cli_put_safe(stderr, err.msg);
+		else if (rc == VOUCH_ELIMIT)
+			fprintf(stderr, "longer than %u bytes",
+			    VOUCH_MSG_HEADER_MAX);
+		else
+			fputs(vouch_strerror(rc), stderr);
+		fputc('\n', stderr);
+		return -1;
+	}
+	nl = memchr(in->buf, '\n', in->body_off);
+	in->bare_lf = nl != NULL && (nl == in->buf || nl[-1] != '\r');
+	return 0;
+}
+
+int
+cli_msg_read(const char *path, const char *cmd, struct cli_msg_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (path == NULL || strcmp(path, "-") == 0) {
+		in->f = stdin;
+		in->name = "standard input";
+	} else {
+		in->name = path;
+		if ((in->f = fopen(path, "rb")) == NULL) {
+			fprintf(stderr, "vouch %s: %s: cannot open: %s\n", cmd,
+			    path, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (msg_fill(in, cmd) != 0 || msg_parse(in, cmd) != 0) {
+		cli_msg_close(in);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+cli_msg_body(struct cli_msg_in *in, const char *cmd, cli_body_fn *fn,
+    void *ctx)
+{
+	char *chunk;
+	size_t n;
+	int rc = 0;
+
+	if (in->len > in->body_off)
+		rc = fn(ctx, in->buf + in->body_off, in->len - in->body_off);
+	if (rc == 0 && (chunk = malloc(CLI_BODY_CHUNK)) != NULL) {
+		while (rc == 0 && !feof(in->f) && !ferror(in->f) &&
+		    (n = fread(chunk, 1, CLI_BODY_CHUNK, in->f)) > 0)
+			rc = fn(ctx, chunk, n);
+		free(chunk);
+	} else if (rc == 0)
+		rc = VOUCH_ENOMEM;
+	if (rc != 0) {
+		fprintf(stderr, "vouch %s: %s: %s\n", cmd, in->name,
+		    vouch_strerror(rc));
+		return EXIT_USAGE;
+	}
+	if (ferror(in->f)) {
+		fprintf(stderr, "vouch %s: %s: cannot read: %s\n", cmd,
+		    in->name, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void
+cli_msg_close(struct cli_msg_in *in)
+{
+	if (in->f != NULL && in->f != stdin)
+		fclose(in->f);
+	vouch_msg_free(in->msg);
+	free(in->buf);
+	memset(in, 0, sizeof(*in));
 }

@@ -14,6 +14,8 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{"spf", cmd_spf, "evaluate SPF for a client IP and sender (RFC 7208)"},
+	{"dkim", cmd_dkim, "verify or sign DKIM signatures, make keys "
+	    "(RFC 6376)"},
 };
 
 static void

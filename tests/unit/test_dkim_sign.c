@@ -77,17 +77,18 @@ static char *
 pem_body(const char *name)
 {
 	char *pem = tu_read_file(tu_corpus_path(name), NULL), *o, *line;
-	size_t n = 0;
+	size_t n = 0, len;
 
 	assert_non_null(pem);
 	o = calloc(1, strlen(pem) + 1);
 	assert_non_null(o);
-	for (line = strtok(pem, "\n"); line != NULL; line = strtok(NULL,
-	    "\n"))
-		if (strncmp(line, "-----", 5) != 0) {
-			memcpy(o + n, line, strcspn(line, "\r"));
-			n += strcspn(line, "\r");
-		}
+	for (line = pem; *line != '\0'; line += len + (line[len] != '\0')) {
+		len = strcspn(line, "\n");
+		if (strncmp(line, "-----", 5) == 0)
+			continue;
+		memcpy(o + n, line, strcspn(line, "\r\n"));
+		n += strcspn(line, "\r\n");
+	}
 	free(pem);
 	return o;
 }
@@ -340,9 +341,12 @@ sign_text(const struct vouch_dkim_signer *sp, size_t n, const char *text)
 		len += strlen(vouch_dkim_sign_field(s, i));
 	out = calloc(1, len + strlen(text) + 1);
 	assert_non_null(out);
-	for (i = 0; i < n; i++)
-		strcat(out, vouch_dkim_sign_field(s, i));
-	strcat(out, text);
+	for (len = 0, i = 0; i < n; i++) {
+		memcpy(out + len, vouch_dkim_sign_field(s, i),
+		    strlen(vouch_dkim_sign_field(s, i)));
+		len += strlen(vouch_dkim_sign_field(s, i));
+	}
+	memcpy(out + len, text, strlen(text) + 1);
 	vouch_dkim_sign_free(s);
 	vouch_msg_free(m);
 	return out;
