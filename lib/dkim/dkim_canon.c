@@ -152,6 +152,8 @@ emit(struct dkim_body *b, const void *p, size_t n)
 	if (b->staged + n > sizeof(b->stage))
 		flush(b);
 	if (n >= sizeof(b->stage) / 2) {
+		/* Staged octets come first in the hash. */
+		flush(b);
 		if (b->sink != NULL)
 			b->sink(b->arg, p, n);
 		return;

@@ -152,22 +152,86 @@ parse_h(const struct dkim_tag *t, struct vouch__arena *a,
 	return 0;
 }
 
-/* 3.5 i=: [Local-part] "@" domain, the domain d= or a subdomain of it. */
+static int
+hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (unsigned char)vouch__tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Decode dkim-quoted-printable (RFC 6376 2.11): "=XX" is the octet XX,
+ * FWS is ignored.  Lower-case hex digits are accepted as well (RFC 2045
+ * asks decoders to be lenient there).  Returns NULL on a malformed "=",
+ * setting *bad.
+ */
+static char *
+qp_decode(const char *v, size_t len, struct vouch__arena *a, size_t *outlen,
+    int *bad)
+{
+	char *o;
+	size_t i, n = 0;
+	int hi, lo;
+
+	*bad = 0;
+	if ((o = vouch__arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c != '=') {
+			o[n++] = (char)c;
+			continue;
+		}
+		if (len - i < 3) {
+			*bad = 1;
+			return NULL;
+		}
+		hi = hex_digit((unsigned char)v[i + 1]);
+		lo = hex_digit((unsigned char)v[i + 2]);
+		if (hi < 0 || lo < 0) {
+			*bad = 1;
+			return NULL;
+		}
+		o[n++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	o[n] = '\0';
+	*outlen = n;
+	return o;
+}
+
+/* i= (3.5): dkim-quoted-printable, decoded first; "@" then a domain that
+ * is d= or a subdomain of it.  The decoded AUID is kept. */
 static int
 parse_i(const struct dkim_tag *t, struct vouch__arena *a,
     struct dkim_sig *out, char *why, size_t whylen)
 {
 	const char *at = NULL, *dom;
-	size_t i, dl, nl = strlen(out->domain);
+	char *v;
+	size_t i, vl = 0, dl, nl = strlen(out->domain);
+	int bad;
 
-	for (i = 0; i < t->value_len; i++)
-		if (t->value[i] == '@')
-			at = t->value + i;
+	if ((v = qp_decode(t->value, t->value_len, a, &vl, &bad)) == NULL) {
+		if (!bad)
+			return VOUCH_ENOMEM;
+		return vouch__dkim_why(why, whylen, SIG "i= is not valid "
+		    "dkim-quoted-printable (RFC 6376 2.11)");
+	}
+	for (i = 0; i < vl; i++)
+		if (v[i] == '@')
+			at = v + i;
 	if (at == NULL)
 		return vouch__dkim_why(why, whylen, SIG "i= has no \"@\" "
 		    "(RFC 6376 3.5)");
 	dom = at + 1;
-	dl = t->value_len - (size_t)(dom - t->value);
+	dl = vl - (size_t)(dom - v);
 	if (!vouch__dkim_valid_name(dom, dl))
 		return vouch__dkim_why(why, whylen, SIG "i= domain is not a "
 		    "valid domain name (RFC 6376 3.5)");
@@ -175,8 +239,11 @@ parse_i(const struct dkim_tag *t, struct vouch__arena *a,
 	    !vouch__memcaseeq(dom + dl - nl, nl, out->domain))
 		return vouch__dkim_why(why, whylen, SIG "i= domain is not d= "
 		    "or a subdomain of it (RFC 6376 3.5)");
-	out->auid = vouch__arena_strndup(a, t->value, t->value_len);
-	return out->auid == NULL ? VOUCH_ENOMEM : 0;
+	if (memchr(v, '\0', vl) != NULL)
+		return vouch__dkim_why(why, whylen, SIG "i= decodes to a NUL "
+		    "octet (RFC 6376 2.11)");
+	out->auid = v;
+	return 0;
 }
 
 static int

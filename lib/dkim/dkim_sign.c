@@ -55,20 +55,48 @@ canon_of(enum vouch_dkim_canon c)
 	return c == VOUCH_DKIM_SIMPLE ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED;
 }
 
-/* i= must be [local-part] "@" d= or a subdomain of it (3.5). */
+/* i= must be [local-part] "@" d= or a subdomain of it (3.5); the local
+ * part at most 64 octets (RFC 5321 4.5.3.1.1). */
 static int
 auid_ok(const char *auid, const char *domain)
 {
 	const char *at = auid != NULL ? strrchr(auid, '@') : NULL;
 	size_t dl = strlen(domain), al;
 
-	if (at == NULL || !vouch__dkim_valid_name(at + 1, strlen(at + 1)))
+	if (at == NULL || at - auid > 64 ||
+	    !vouch__dkim_valid_name(at + 1, strlen(at + 1)))
 		return 0;
 	al = strlen(at + 1);
 	if (al == dl)
 		return vouch__strcaseeq(at + 1, domain);
 	return al > dl && at[1 + al - dl - 1] == '.' &&
 	    vouch__strcaseeq(at + 1 + al - dl, domain);
+}
+
+/* dkim-quoted-printable (2.11): octets other than dkim-safe-char, that
+ * is controls, SP, ";", "=" and non-ASCII, are written "=XX". */
+static char *
+qp_encode(struct vouch__arena *a, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0, len = strlen(v);
+	char *o;
+
+	if ((o = vouch__arena_alloc(a, 3 * len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c > 0x20 && c < 0x7f && c != ';' && c != '=') {
+			o[n++] = (char)c;
+			continue;
+		}
+		o[n++] = '=';
+		o[n++] = hex[c >> 4];
+		o[n++] = hex[c & 15];
+	}
+	o[n] = '\0';
+	return o;
 }
 
 static int
@@ -121,7 +149,7 @@ copy_spec(struct vouch_dkim_sign *s, const struct vouch_dkim_signer *sp,
 	vouch__lower(d);
 	g->domain = d;
 	g->selector = vouch__arena_strdup(&s->arena, sp->selector);
-	g->auid = sp->auid ? vouch__arena_strdup(&s->arena, sp->auid) : NULL;
+	g->auid = sp->auid ? qp_encode(&s->arena, sp->auid) : NULL;
 	g->hspec = vouch__arena_strdup(&s->arena, sp->headers ? sp->headers :
 	    VOUCH_DKIM_DEFAULT_HEADERS);
 	if (g->selector == NULL || (sp->auid && g->auid == NULL) ||

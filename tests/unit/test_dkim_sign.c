@@ -352,9 +352,11 @@ sign_text(const struct vouch_dkim_signer *sp, size_t n, const char *text)
 	return out;
 }
 
+/* Verify text; every one of its n signatures must get want and, when
+ * want_auid is not NULL, carry that AUID. */
 static void
 verify_text(struct vouch_dns *dns, const char *text, size_t n,
-    enum vouch_dkim_result want)
+    enum vouch_dkim_result want, const char *want_auid)
 {
 	struct vouch_dkim_verify_options o = { .now = 1700000100 };
 	struct vouch_dkim_verify *v;
@@ -374,6 +376,8 @@ verify_text(struct vouch_dns *dns, const char *text, size_t n,
 		if (g->result != want)
 			fail_msg("signature %zu: %s (%s)", i,
 			    vouch_dkim_result_name(g->result), g->reason);
+		if (want_auid != NULL)
+			assert_string_equal(g->auid, want_auid);
 	}
 	vouch_dkim_verify_free(v);
 	vouch_msg_free(m);
@@ -401,7 +405,7 @@ test_sign_roundtrip(void **state)
 		sp[0].header_canon = c[i / 2];
 		sp[0].body_canon = c[i % 2];
 		signed_text = sign_text(sp, 2, msg_text);
-		verify_text(dns, signed_text, 2, VOUCH_DKIM_PASS);
+		verify_text(dns, signed_text, 2, VOUCH_DKIM_PASS, NULL);
 		/* The defaults over-sign From (5.4.2), add x=, never l=. */
 		assert_non_null(strstr(signed_text, "h=From:From:"));
 		assert_non_null(strstr(signed_text, "x=1700003600;"));
@@ -410,7 +414,7 @@ test_sign_roundtrip(void **state)
 		/* A changed body byte breaks every signature. */
 		p = strstr(signed_text, "hungry");
 		*p = 'H';
-		verify_text(dns, signed_text, 2, VOUCH_DKIM_FAIL);
+		verify_text(dns, signed_text, 2, VOUCH_DKIM_FAIL, NULL);
 		free(signed_text);
 	}
 	vouch_dns_free(dns);
@@ -432,20 +436,41 @@ test_sign_oversign_protects(void **state)
 	(void)state;
 	signed_text = sign_text(&sp, 1, msg_text);
 	assert_non_null(strstr(signed_text, "h=From:From:Subject:Subject;"));
-	verify_text(dns, signed_text, 1, VOUCH_DKIM_PASS);
+	verify_text(dns, signed_text, 1, VOUCH_DKIM_PASS, NULL);
 	forged = calloc(1, strlen(signed_text) + 64);
 	assert_non_null(forged);
 	off = (size_t)(strstr(signed_text, "\r\n\r\n") + 2 - signed_text);
 	(void)snprintf(forged, strlen(signed_text) + 64, "%.*sSubject: "
 	    "forged\r\n%s", (int)off, signed_text, signed_text + off);
-	verify_text(dns, forged, 1, VOUCH_DKIM_FAIL);
+	verify_text(dns, forged, 1, VOUCH_DKIM_FAIL, NULL);
 	free(forged);
 	free(signed_text);
 	/* body_length asks for l= of the whole canonical body. */
 	sp.body_length = 1;
 	signed_text = sign_text(&sp, 1, msg_text);
 	assert_non_null(strstr(signed_text, "l="));
-	verify_text(dns, signed_text, 1, VOUCH_DKIM_PASS);
+	verify_text(dns, signed_text, 1, VOUCH_DKIM_PASS, NULL);
+	free(signed_text);
+	vouch_dns_free(dns);
+	vouch_dkim_key_free(rsa);
+}
+
+/* An i= local part with ";" and "=" is written dkim-quoted-printable
+ * (RFC 6376 2.11) and verifies back to the same AUID. */
+static void
+test_sign_auid_encoded(void **state)
+{
+	struct vouch_dkim_key *rsa = corpus_key("mailauth/keys/private-rsa.pem");
+	struct vouch_dkim_signer sp = { .key = rsa, .domain = "example.com",
+	    .selector = "rsa", .auid = "a=b;c@mail.example.com" };
+	struct vouch_dns *dns = corpus_zone();
+	char *signed_text;
+
+	(void)state;
+	signed_text = sign_text(&sp, 1, msg_text);
+	assert_non_null(strstr(signed_text, "i=a=3Db=3Bc@mail.example.com;"));
+	verify_text(dns, signed_text, 1, VOUCH_DKIM_PASS,
+	    "a=b;c@mail.example.com");
 	free(signed_text);
 	vouch_dns_free(dns);
 	vouch_dkim_key_free(rsa);
@@ -503,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_sign_needs_one_from),
 		cmocka_unit_test(test_sign_roundtrip),
 		cmocka_unit_test(test_sign_oversign_protects),
+		cmocka_unit_test(test_sign_auid_encoded),
 		cmocka_unit_test(test_sign_enomem),
 	};
 

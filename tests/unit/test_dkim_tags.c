@@ -376,6 +376,11 @@ static const struct {
 	{ BASE "i=joe@badexample.com; " GOOD_TAIL, "i= domain is not d=" },
 	{ BASE "i=joe.example.com; " GOOD_TAIL, "i= has no" },
 	{ BASE "i=joe@; " GOOD_TAIL, "i= domain is not a valid" },
+	{ BASE "i=joe=4@example.com; " GOOD_TAIL, "not valid dkim-quoted" },
+	{ BASE "i=joe@example.co=6; " GOOD_TAIL, "not valid dkim-quoted" },
+	{ BASE "i=jo=ZZe@example.com; " GOOD_TAIL, "not valid dkim-quoted" },
+	{ BASE "i=jo=00e@example.com; " GOOD_TAIL, "decodes to a NUL" },
+	{ BASE "i=joe=40example.org; " GOOD_TAIL, "i= domain is not d=" },
 	{ BASE "l=-1; " GOOD_TAIL, "l= is not" },
 	{ BASE "l=12345678901234567890123456789012345678901234567890123456789"
 	    "012345678901234567; " GOOD_TAIL, "l= is not 1 to 76" },
@@ -431,6 +436,12 @@ test_sig_values(void **state)
 	assert_string_equal(s.headers[0], "From");
 	assert_string_equal(s.headers[1], "To");
 	assert_true(s.length == INT64_MAX);
+	vouch__arena_free(&a);
+	/* i= is dkim-quoted-printable (RFC 6376 2.11, 3.5): "=40" is "@",
+	 * "=2E" is ".", "=3B" is ";", FWS is dropped */
+	assert_int_equal(sig(BASE "i=a=3Bb\r\n =40Sub=2eexample.com; "
+	    GOOD_TAIL, &a, &s, why), 0);
+	assert_string_equal(s.auid, "a;b@Sub.example.com");
 	vouch__arena_free(&a);
 }
 
