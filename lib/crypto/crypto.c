@@ -24,6 +24,8 @@ struct vouch__pkey {
 	EVP_PKEY *pk;
 	enum vouch__pktype type;
 	unsigned bits;
+	EVP_PKEY_CTX *vctx;	/* RSA-SHA256 verification, made once */
+	int slot;		/* the decoded-key cache entry, or -1 */
 };
 
 /* Explicitly fetched digests: an implicit fetch on every init costs a
@@ -123,6 +125,7 @@ pkey_wrap(EVP_PKEY *pk, struct vouch__pkey **out)
 		return VOUCH_ENOMEM;
 	}
 	k->pk = pk;
+	k->slot = -1;
 	k->type = id == EVP_PKEY_RSA ? VOUCH_PK_RSA : VOUCH_PK_ED25519;
 	k->bits = (unsigned)EVP_PKEY_get_bits(pk);
 	*out = k;
@@ -158,6 +161,12 @@ rsa_from_der(const unsigned char *p, size_t len)
  * an RSA-2048 verification, and the same few keys sign most mail.  An
  * EVP_PKEY is reference-counted and safe to use from several threads
  * once made.  Entries are replaced round-robin.
+ *
+ * Each entry also keeps one spare RSA-SHA256 verification context: the
+ * EVP_PKEY_CTX set-up (padding, digest) costs a third of a verification,
+ * and a context can verify again and again with the same parameters
+ * (EVP_PKEY_verify(3)).  A wrapper takes the spare when it is made and
+ * gives it back when freed; two threads on one key simply make two.
  */
 #define PKCACHE_SIZE 128
 
@@ -167,6 +176,7 @@ struct pkc_ent {
 	enum vouch__pktype type;
 	size_t hash;
 	EVP_PKEY *pk;
+	EVP_PKEY_CTX *vctx;	/* spare, or NULL */
 };
 
 static struct pkc_ent pkc[PKCACHE_SIZE];
@@ -183,8 +193,11 @@ bytes_hash(const unsigned char *p, size_t len)
 	return h;
 }
 
+/* The cached key for p, up-referenced, with the entry's index in *slot
+ * and its spare context (taken out of the entry) in *vctx. */
 static EVP_PKEY *
-pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h)
+pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
+    int *slot, EVP_PKEY_CTX **vctx)
 {
 	EVP_PKEY *pk = NULL;
 	size_t i;
@@ -194,8 +207,12 @@ pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h)
 		if (pkc[i].der != NULL && pkc[i].hash == h &&
 		    pkc[i].type == t && pkc[i].len == len &&
 		    memcmp(pkc[i].der, p, len) == 0) {
-			if (EVP_PKEY_up_ref(pkc[i].pk) == 1)
+			if (EVP_PKEY_up_ref(pkc[i].pk) == 1) {
 				pk = pkc[i].pk;
+				*slot = (int)i;
+				*vctx = pkc[i].vctx;
+				pkc[i].vctx = NULL;
+			}
 			break;
 		}
 	}
@@ -203,30 +220,57 @@ pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h)
 	return pk;
 }
 
+/* Give a wrapper's context back to its entry if the entry still holds
+ * the same key and has no spare; otherwise free it. */
 static void
+pkc_give_back(int slot, EVP_PKEY *pk, EVP_PKEY_CTX *vctx)
+{
+	if (slot >= 0) {
+		pthread_mutex_lock(&pkc_mu);
+		if (pkc[slot].pk == pk && pkc[slot].vctx == NULL) {
+			pkc[slot].vctx = vctx;
+			vctx = NULL;
+		}
+		pthread_mutex_unlock(&pkc_mu);
+	}
+	EVP_PKEY_CTX_free(vctx);
+}
+
+/* Cache pk for p; returns the entry's index, or -1. */
+static int
 pkc_put(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
     EVP_PKEY *pk)
 {
 	struct pkc_ent *e;
-	unsigned char *der;
+	EVP_PKEY_CTX *old_ctx;
+	EVP_PKEY *old_pk;
+	unsigned char *der, *old_der;
+	int slot;
 
 	if (len > 4096 || (der = vouch__memdup(p, len)) == NULL)
-		return;
+		return -1;
 	if (EVP_PKEY_up_ref(pk) != 1) {
 		vouch__free(der);
-		return;
+		return -1;
 	}
 	pthread_mutex_lock(&pkc_mu);
+	slot = (int)pkc_next;
 	e = &pkc[pkc_next];
 	pkc_next = (pkc_next + 1) % PKCACHE_SIZE;
-	vouch__free(e->der);
-	EVP_PKEY_free(e->pk);
+	old_der = e->der;
+	old_pk = e->pk;
+	old_ctx = e->vctx;
+	e->vctx = NULL;
 	e->der = der;
 	e->len = len;
 	e->type = t;
 	e->hash = h;
 	e->pk = pk;
 	pthread_mutex_unlock(&pkc_mu);
+	vouch__free(old_der);
+	EVP_PKEY_CTX_free(old_ctx);
+	EVP_PKEY_free(old_pk);
+	return slot;
 }
 
 int
@@ -234,11 +278,20 @@ vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
     size_t len, struct vouch__pkey **out)
 {
 	size_t h = bytes_hash(p, len);
+	EVP_PKEY_CTX *vctx = NULL;
 	EVP_PKEY *pk;
+	int slot = -1, rc;
 
 	*out = NULL;
-	if ((pk = pkc_get(t, p, len, h)) != NULL)
-		return pkey_wrap(pk, out);
+	if ((pk = pkc_get(t, p, len, h, &slot, &vctx)) != NULL) {
+		if ((rc = pkey_wrap(pk, out)) != 0) {
+			pkc_give_back(slot, pk, vctx);
+			return rc;
+		}
+		(*out)->slot = slot;
+		(*out)->vctx = vctx;
+		return 0;
+	}
 	if (t == VOUCH_PK_ED25519) {
 		if (len != 32)
 			return VOUCH_ESYNTAX;
@@ -248,8 +301,11 @@ vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
 		pk = rsa_from_der(p, len);
 	if (pk == NULL)
 		return VOUCH_ESYNTAX;
-	pkc_put(t, p, len, h, pk);
-	return pkey_wrap(pk, out);
+	slot = pkc_put(t, p, len, h, pk);
+	if ((rc = pkey_wrap(pk, out)) != 0)
+		return rc;
+	(*out)->slot = slot;
+	return 0;
 }
 
 int
@@ -365,6 +421,8 @@ vouch__pkey_free(struct vouch__pkey *k)
 {
 	if (k == NULL)
 		return;
+	if (k->vctx != NULL)
+		pkc_give_back(k->slot, k->pk, k->vctx);
 	EVP_PKEY_free(k->pk);
 	vouch__free(k);
 }
@@ -387,7 +445,7 @@ rsa_ctx(const struct vouch__pkey *k, enum vouch__hash h, int sign)
 }
 
 int
-vouch__pkey_verify(const struct vouch__pkey *k, enum vouch__hash h,
+vouch__pkey_verify(struct vouch__pkey *k, enum vouch__hash h,
     const unsigned char *md, size_t mdlen, const unsigned char *sig,
     size_t siglen)
 {
@@ -405,6 +463,11 @@ vouch__pkey_verify(const struct vouch__pkey *k, enum vouch__hash h,
 		    EVP_DigestVerify(mctx, sig, siglen, md, mdlen) == 1;
 		EVP_MD_CTX_free(mctx);
 		return ok;
+	}
+	if (h == VOUCH_HASH_SHA256) {
+		if (k->vctx == NULL && (k->vctx = rsa_ctx(k, h, 0)) == NULL)
+			return VOUCH_ENOMEM;
+		return EVP_PKEY_verify(k->vctx, sig, siglen, md, mdlen) == 1;
 	}
 	if ((ctx = rsa_ctx(k, h, 0)) == NULL)
 		return VOUCH_ENOMEM;

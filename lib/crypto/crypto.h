@@ -75,9 +75,10 @@ void vouch__pkey_free(struct vouch__pkey *k);
 /*
  * Verify sig over the digest md (made with h).  Returns 1 when it
  * verifies, 0 when it does not, a negative code when it cannot be tried
- * (no memory).
+ * (no memory).  k keeps the context it made for the next call (one
+ * thread at a time per k).
  */
-int vouch__pkey_verify(const struct vouch__pkey *k, enum vouch__hash h,
+int vouch__pkey_verify(struct vouch__pkey *k, enum vouch__hash h,
     const unsigned char *md, size_t mdlen, const unsigned char *sig,
     size_t siglen);
 /* Sign the digest; *sig is the caller's (vouch__free()). */

@@ -238,44 +238,67 @@ vouch__dkim_list_next(const char *v, size_t len, size_t *pos,
 	return 1;
 }
 
-static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Base64 octet classes: 1 + the 6-bit value of an alphabet octet,
+ * B64_FWS, B64_PAD, or 0 for anything else. */
+enum { B64_FWS = 65, B64_PAD = 66 };
+static const unsigned char b64_tab[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
+	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27,
+	['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+	['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37,
+	['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47,
+	['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52,
+	['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62,
+	['+'] = 63, ['/'] = 64,
+	[' '] = B64_FWS, ['\t'] = B64_FWS, ['\r'] = B64_FWS, ['\n'] = B64_FWS,
+	['='] = B64_PAD
+};
 
 /*
  * Decode into o (room for 3/4 of len).  Strict (RFC 4648 3.1, 3.3, 3.5 as
  * 6376 2.4 uses it): only alphabet bytes, "=" padding only at the end and
- * completing a quantum, unused bits zero.  FWS bytes are skipped.
+ * completing a quantum, unused bits zero.  FWS bytes are skipped.  Whole
+ * quanta of four alphabet octets take a short path.
  */
 static int
 b64_run(const char *s, size_t len, unsigned char *o, size_t *olen)
 {
-	unsigned long acc = 0;
-	size_t i, nbits = 0, nch = 0, npad = 0, n = 0;
-	int v;
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned long acc = 0, q;
+	size_t i = 0, nbits = 0, nch = 0, npad = 0, n = 0;
+	unsigned c0, c1, c2, c3;
 
-	for (i = 0; i < len; i++) {
-		if (is_fws_byte(s[i]))
+	while (i < len) {
+		if (nbits == 0 && len - i >= 4) {
+			c0 = b64_tab[u[i]] - 1u;
+			c1 = b64_tab[u[i + 1]] - 1u;
+			c2 = b64_tab[u[i + 2]] - 1u;
+			c3 = b64_tab[u[i + 3]] - 1u;
+			if (npad == 0 && (c0 | c1 | c2 | c3) < 64) {
+				q = c0 << 18 | c1 << 12 | c2 << 6 | c3;
+				o[n++] = (unsigned char)(q >> 16);
+				o[n++] = (unsigned char)(q >> 8);
+				o[n++] = (unsigned char)q;
+				nch += 4;
+				i += 4;
+				continue;
+			}
+		}
+		c0 = b64_tab[u[i++]];
+		if (c0 == B64_FWS)
 			continue;
-		if (s[i] == '=') {
+		if (c0 == B64_PAD) {
 			npad++;
 			continue;
 		}
-		if (npad > 0 || (v = b64_val((unsigned char)s[i])) < 0)
+		if (npad > 0 || c0 == 0)
 			return VOUCH_ESYNTAX;
-		acc = ((acc << 6) | (unsigned long)v) & 0xffffff;
+		acc = ((acc << 6) | (c0 - 1u)) & 0xffffff;
 		nch++;
 		if ((nbits += 6) >= 8) {
 			nbits -= 8;

@@ -214,7 +214,7 @@ fetch_key(struct vouch_dkim_verify *v, struct dkim_vsig *s,
 static int
 verify_header_sig(struct vouch_dkim_verify *v, const struct vouch_msg *msg,
     const struct vouch_msg_field *f, struct dkim_vsig *s,
-    const struct vouch__pkey *pk)
+    struct vouch__pkey *pk)
 {
 	const struct dkim_sig *g = &s->sig;
 	enum vouch__hash h = g->alg == DKIM_ALG_RSA_SHA1 ? VOUCH_HASH_SHA1 :

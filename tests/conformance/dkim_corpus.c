@@ -216,7 +216,7 @@ read_corpus(const char *dir, const char *file, size_t *len, char *err,
 	snprintf(rel, sizeof(rel), "%s/%s", dir, file);
 	buf = tu_read_file(tu_corpus_path(rel), len);
 	if (buf == NULL)
-		snprintf(err, errlen, "cannot read %s", rel);
+		snprintf(err, errlen, "cannot read %.200s", rel);
 	return buf;
 }
 
