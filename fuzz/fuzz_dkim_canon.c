@@ -7,8 +7,12 @@
  * bits, 0 meaning none) and, with the second byte, the split position.
  * The rest is the body: fed whole, in two chunks cut there, and byte by
  * byte, the canonical bytes and totals must be identical; otherwise
- * abort().  Each field-sized prefix also goes through the header
- * canonicalizer, which must succeed or refuse cleanly.
+ * abort().  The whole-body result must also equal that of a naive
+ * reference written straight from the RFC's wording (split into lines,
+ * fix each line, drop the trailing empty ones), which shares no code
+ * with the streaming state machine.  Each field-sized prefix also goes
+ * through the header canonicalizer, which must succeed or refuse
+ * cleanly.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,6 +76,64 @@ same(const struct out *a, const struct out *b)
 		abort();
 }
 
+/*
+ * The reference, over the whole body at once.  A line ends at CRLF or a
+ * bare LF; a bare CR is an ordinary octet; a last line without a line
+ * end counts as a line.  Relaxed (3.4.4): WSP runs become one SP, WSP at
+ * a line end goes.  Both: empty lines at the end go (3.4.3, 3.4.4);
+ * simple turns an empty result into CRLF.  Then l= cuts.
+ */
+static void
+reference(enum dkim_canon c, int64_t limit, const uint8_t *d, size_t n,
+    struct out *o)
+{
+	unsigned char *buf = malloc(2 * n + 2);
+	size_t i, len = 0, keep = 0, start, end;
+	int wsp;
+
+	if (buf == NULL)
+		abort();
+	for (i = 0; i < n; i = end) {
+		/* the line is d[i..e), its end marker d[e..end) */
+		size_t e = i;
+
+		while (e < n && d[e] != '\n')
+			e++;
+		end = e < n ? e + 1 : n;
+		if (e < n && e > i && d[e - 1] == '\r')
+			e--;
+		start = len;
+		wsp = 0;
+		for (; i < e; i++) {
+			if (c == DKIM_CANON_RELAXED &&
+			    (d[i] == ' ' || d[i] == '\t')) {
+				wsp = 1;
+				continue;
+			}
+			if (wsp)
+				buf[len++] = ' ';
+			wsp = 0;
+			buf[len++] = d[i];
+		}
+		buf[len++] = '\r';
+		buf[len++] = '\n';
+		if (len - start > 2)
+			keep = len;
+	}
+	len = keep;
+	if (c == DKIM_CANON_SIMPLE && len == 0) {
+		buf[0] = '\r';
+		buf[1] = '\n';
+		len = 2;
+	}
+	if (limit >= 0 && (uint64_t)len > (uint64_t)limit)
+		len = (size_t)limit;
+	memset(o, 0, sizeof(*o));
+	if (len > 0)
+		sink(o, buf, len);
+	free(buf);
+}
+
 static void
 header(enum dkim_canon c, const uint8_t *d, size_t n)
 {
@@ -93,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct out whole, two, bytes;
+	static struct out whole, two, bytes, ref;
 	enum dkim_canon c;
 	int64_t limit;
 	size_t split;
@@ -114,6 +176,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	same(&whole, &two);
 	same(&whole, &bytes);
+	reference(c, limit, data, size, &ref);
+	same(&whole, &ref);
 	header(c, data, size);
 	return 0;
 }
