@@ -33,27 +33,68 @@ is_dot_atom(const char *s)
 	return 1;
 }
 
-/* Control bytes never reach a header: each becomes '?'. */
-static int
-put_safe(struct vouch__buf *b, unsigned char c)
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629 4), or
+ * 0. */
+static size_t
+utf8_len(const unsigned char *s)
 {
-	return vouch__buf_putc(b, (c < 0x20 || c == 0x7f) ? '?' : c);
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	cp = s[0] & (0x7fu >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * s with the octets in esc preceded by a backslash.  Control bytes and
+ * octets that are not well-formed UTF-8 never reach a header: each
+ * becomes '?' (RFC 8616 allows UTF-8 there, nothing else).
+ */
+static int
+put_text(struct vouch__buf *b, const char *s, const char *esc)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	int rc = 0;
+
+	while (*u != '\0' && rc == 0) {
+		if (*u >= 0x80) {
+			n = utf8_len(u);
+			rc = n == 0 ? vouch__buf_putc(b, '?') :
+			    vouch__buf_append(b, u, n);
+			u += n == 0 ? 1 : n;
+			continue;
+		}
+		if (strchr(esc, *u) != NULL)
+			rc = vouch__buf_putc(b, '\\');
+		if (rc == 0)
+			rc = vouch__buf_putc(b, (*u < 0x20 || *u == 0x7f) ?
+			    '?' : *u);
+		u++;
+	}
+	return rc;
 }
 
 int
 vouch__hdr_value(struct vouch__buf *b, const char *s)
 {
-	int rc = 0;
+	int rc;
 
 	if (is_dot_atom(s))
 		return vouch__buf_puts(b, s);
-	rc = vouch__buf_putc(b, '"');
-	for (; *s != '\0' && rc == 0; s++) {
-		if (*s == '"' || *s == '\\')
-			rc = vouch__buf_putc(b, '\\');
-		if (rc == 0)
-			rc = put_safe(b, (unsigned char)*s);
-	}
+	if ((rc = vouch__buf_putc(b, '"')) == 0)
+		rc = put_text(b, s, "\"\\");
 	return rc ? rc : vouch__buf_putc(b, '"');
 }
 
@@ -80,13 +121,5 @@ vouch__hdr_pvalue(struct vouch__buf *b, const char *s)
 int
 vouch__hdr_comment(struct vouch__buf *b, const char *s)
 {
-	int rc = 0;
-
-	for (; *s != '\0' && rc == 0; s++) {
-		if (*s == '(' || *s == ')' || *s == '\\')
-			rc = vouch__buf_putc(b, '\\');
-		if (rc == 0)
-			rc = put_safe(b, (unsigned char)*s);
-	}
-	return rc;
+	return put_text(b, s, "()\\");
 }
