@@ -198,6 +198,20 @@ VOUCH_API int vouch_dns_cache_new(struct vouch_dns *inner, size_t max_entries,
 VOUCH_API int vouch_dns_overlay_new(struct vouch_dns *zone,
     struct vouch_dns *fallback, struct vouch_dns **out);
 
+/*
+ * A handle that forwards to inner (borrowed: it must outlive this one)
+ * while a budget lasts: at most max_queries queries and max_ms
+ * milliseconds of wall-clock time from the first query; after that
+ * every query answers RETRY with reason "DNS budget for this message
+ * exhausted".  One per message, one thread.  0 for a limit means none.
+ */
+VOUCH_API int vouch_dns_budget_new(struct vouch_dns *inner,
+    unsigned max_queries, unsigned max_ms, struct vouch_dns **out);
+/* Queries passed to inner, milliseconds spent, and whether the budget
+ * refused one; all 0 for a handle that is not a budget. */
+VOUCH_API void vouch_dns_budget_stats(const struct vouch_dns *dns,
+    unsigned *queries, unsigned *ms, int *spent);
+
 /* ---- writing a backend ------------------------------------------------- */
 
 #define VOUCH_DNS_METHODS_VERSION 1

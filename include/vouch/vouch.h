@@ -9,5 +9,10 @@
 #include <vouch/dns.h>
 #include <vouch/msg.h>
 #include <vouch/spf.h>
+#include <vouch/dkim.h>
+#include <vouch/dmarc.h>
+#include <vouch/authres.h>
+#include <vouch/verdict.h>
+#include <vouch/report.h>
 
 #endif /* VOUCH_VOUCH_H */
