@@ -2,6 +2,7 @@
  * cli.c - helpers shared by the subcommands (see cli.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,23 @@ cli_json_str(const char *s)
 	return v;
 }
 
+int
+cli_bad_option(const char *cmd, const char *arg)
+{
+	fprintf(stderr, "vouch %s: unknown or incomplete option '", cmd);
+	cli_put_safe(stderr, arg);
+	fprintf(stderr, "'\n");
+	return -1;
+}
+
+void
+cli_row(const char *name, const char *value)
+{
+	printf("  %-12s ", name);
+	cli_put_safe(stdout, value ? value : "-");
+	putchar('\n');
+}
+
 void
 cli_put_safe(FILE *f, const char *s)
 {
@@ -150,79 +168,173 @@ cli_put_safe(FILE *f, const char *s)
 	}
 }
 
+void
+cli_safe_copy(char *buf, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return;
+	for (; s != NULL && *s != '\0' && n + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+}
+
+/* in->err = the name, ": ", then fmt (its arguments already safe). */
 static int
-msg_fill(struct cli_msg_in *in, const char *cmd)
+msg_error(struct cli_msg_in *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+msg_error(struct cli_msg_in *in, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	cli_safe_copy(in->err, sizeof(in->err) / 2, in->name);
+	n = strlen(in->err);
+	n += (size_t)snprintf(in->err + n, sizeof(in->err) - n, ": ");
+	va_start(ap, fmt);
+	(void)vsnprintf(in->err + n, sizeof(in->err) - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+msg_fill(struct cli_msg_in *in)
 {
 	size_t n;
 
-	in->buf = malloc(CLI_HEAD_READ);
-	if (in->buf == NULL) {
-		fprintf(stderr, "vouch %s: out of memory\n", cmd);
-		return -1;
-	}
+	if (in->buf == NULL && (in->buf = malloc(CLI_HEAD_READ)) == NULL)
+		return msg_error(in, "out of memory");
 	while (in->len < CLI_HEAD_READ) {
 		n = fread(in->buf + in->len, 1, CLI_HEAD_READ - in->len, in->f);
 		in->len += n;
 		if (n == 0)
 			break;
 	}
-	if (ferror(in->f)) {
-		fprintf(stderr, "vouch %s: %s: cannot read: %s\n", cmd,
-		    in->name, strerror(errno));
-		return -1;
-	}
+	if (ferror(in->f))
+		return msg_error(in, "cannot read: %s", strerror(errno));
 	return 0;
 }
 
 static int
-msg_parse(struct cli_msg_in *in, const char *cmd)
+msg_parse(struct cli_msg_in *in)
 {
 	struct vouch_error err = {0, 0, ""};
+	char safe[VOUCH_ERROR_MSG_MAX];
 	const char *nl;
 	int rc;
 
-	if ((rc = vouch_msg_new(NULL, &in->msg)) != 0) {
-		fprintf(stderr, "vouch %s: %s\n", cmd, vouch_strerror(rc));
-		return -1;
-	}
+	if ((rc = vouch_msg_new(NULL, &in->msg)) != 0)
+		return msg_error(in, "%s", vouch_strerror(rc));
 	rc = vouch_msg_parse_header(in->msg, in->buf, in->len, &in->body_off,
 	    &err);
 	if (rc == 0 && in->body_off == in->len && in->len == CLI_HEAD_READ)
 		rc = VOUCH_ELIMIT;	/* no end in sight: over the cap */
-	if (rc != 0) {
-		fprintf(stderr, "vouch %s: %s: malformed header section: ", cmd,
-		    in->name);
-		if (err.msg[0] != '\0')
-			cli_put_safe(stderr, err.msg);
-		else if (rc == VOUCH_ELIMIT)
-			fprintf(stderr, "longer than %u bytes",
-			    VOUCH_MSG_HEADER_MAX);
-		else
-			fputs(vouch_strerror(rc), stderr);
-		fputc('\n', stderr);
-		return -1;
+	if (rc != 0 && err.msg[0] != '\0') {
+		cli_safe_copy(safe, sizeof(safe), err.msg);
+		return msg_error(in, "malformed header section: %s", safe);
 	}
+	if (rc == VOUCH_ELIMIT)
+		return msg_error(in, "malformed header section: longer than "
+		    "%u bytes", VOUCH_MSG_HEADER_MAX);
+	if (rc != 0)
+		return msg_error(in, "malformed header section: %s",
+		    vouch_strerror(rc));
 	nl = memchr(in->buf, '\n', in->body_off);
 	in->bare_lf = nl != NULL && (nl == in->buf || nl[-1] != '\r');
 	return 0;
 }
 
 int
-cli_msg_read(const char *path, const char *cmd, struct cli_msg_in *in)
+cli_msg_load(struct cli_msg_in *in, const char *path)
 {
-	memset(in, 0, sizeof(*in));
+	cli_msg_done(in);
+	in->err[0] = '\0';
 	if (path == NULL || strcmp(path, "-") == 0) {
 		in->f = stdin;
 		in->name = "standard input";
 	} else {
 		in->name = path;
-		if ((in->f = fopen(path, "rb")) == NULL) {
-			fprintf(stderr, "vouch %s: %s: cannot open: %s\n", cmd,
-			    path, strerror(errno));
-			return EXIT_USAGE;
-		}
+		if ((in->f = fopen(path, "rb")) == NULL)
+			return msg_error(in, "cannot open: %s",
+			    strerror(errno));
 	}
-	if (msg_fill(in, cmd) != 0 || msg_parse(in, cmd) != 0) {
+	if (msg_fill(in) != 0 || msg_parse(in) != 0) {
+		cli_msg_done(in);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_msg_stream(struct cli_msg_in *in, cli_body_fn *fn, void *ctx)
+{
+	size_t n;
+	int rc = 0;
+
+	if (in->len > in->body_off)
+		rc = fn(ctx, in->buf + in->body_off, in->len - in->body_off);
+	if (rc == 0 && in->chunk == NULL &&
+	    (in->chunk = malloc(CLI_BODY_CHUNK)) == NULL)
+		rc = VOUCH_ENOMEM;
+	while (rc == 0 && !feof(in->f) && !ferror(in->f) &&
+	    (n = fread(in->chunk, 1, CLI_BODY_CHUNK, in->f)) > 0)
+		rc = fn(ctx, in->chunk, n);
+	if (rc != 0)
+		return msg_error(in, "%s", vouch_strerror(rc));
+	if (ferror(in->f))
+		return msg_error(in, "cannot read: %s", strerror(errno));
+	return 0;
+}
+
+int
+cli_msg_has_separator(const struct cli_msg_in *in)
+{
+	const char *b = in->buf;
+	size_t n = in->body_off;
+
+	if (n < in->len || (n >= 1 && b[0] == '\n') ||
+	    (n >= 2 && b[0] == '\r' && b[1] == '\n'))
+		return 1;
+	return n >= 2 && b[n - 1] == '\n' && (b[n - 2] == '\n' ||
+	    (n >= 3 && b[n - 2] == '\r' && b[n - 3] == '\n'));
+}
+
+void
+cli_msg_done(struct cli_msg_in *in)
+{
+	if (in->f != NULL && in->f != stdin)
+		fclose(in->f);
+	in->f = NULL;
+	vouch_msg_free(in->msg);
+	in->msg = NULL;
+	in->len = in->body_off = 0;
+	in->bare_lf = 0;
+}
+
+void
+cli_msg_close(struct cli_msg_in *in)
+{
+	cli_msg_done(in);
+	free(in->buf);
+	free(in->chunk);
+	memset(in, 0, sizeof(*in));
+}
+
+int
+cli_msg_read(const char *path, const char *cmd, struct cli_msg_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (cli_msg_load(in, path) != 0) {
+		fprintf(stderr, "vouch %s: %s\n", cmd, in->err);
 		cli_msg_close(in);
 		return EXIT_USAGE;
 	}
@@ -233,38 +345,79 @@ int
 cli_msg_body(struct cli_msg_in *in, const char *cmd, cli_body_fn *fn,
     void *ctx)
 {
-	char *chunk;
-	size_t n;
-	int rc = 0;
-
-	if (in->len > in->body_off)
-		rc = fn(ctx, in->buf + in->body_off, in->len - in->body_off);
-	if (rc == 0 && (chunk = malloc(CLI_BODY_CHUNK)) != NULL) {
-		while (rc == 0 && !feof(in->f) && !ferror(in->f) &&
-		    (n = fread(chunk, 1, CLI_BODY_CHUNK, in->f)) > 0)
-			rc = fn(ctx, chunk, n);
-		free(chunk);
-	} else if (rc == 0)
-		rc = VOUCH_ENOMEM;
-	if (rc != 0) {
-		fprintf(stderr, "vouch %s: %s: %s\n", cmd, in->name,
-		    vouch_strerror(rc));
-		return EXIT_USAGE;
-	}
-	if (ferror(in->f)) {
-		fprintf(stderr, "vouch %s: %s: cannot read: %s\n", cmd,
-		    in->name, strerror(errno));
+	if (cli_msg_stream(in, fn, ctx) != 0) {
+		fprintf(stderr, "vouch %s: %s\n", cmd, in->err);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-void
-cli_msg_close(struct cli_msg_in *in)
+/* The domain of a MAIL FROM or HELO in A-labels; a name that is not a
+ * host name is kept as given, since SPF has a rule for it (RFC 7208 4.3:
+ * "none"), and so is an address literal. */
+static int
+address_domain(const char *dom, char *out, size_t outlen)
 {
-	if (in->f != NULL && in->f != stdin)
-		fclose(in->f);
-	vouch_msg_free(in->msg);
-	free(in->buf);
-	memset(in, 0, sizeof(*in));
+	size_t n = strlen(dom);
+	int rc;
+
+	rc = vouch_domain_to_alabel(dom, n, out, outlen);
+	if (rc == VOUCH_ESYNTAX && dom[0] != '\0') {
+		if (n >= outlen)
+			return VOUCH_ELIMIT;
+		memcpy(out, dom, n + 1);
+		rc = 0;
+	}
+	return rc;
+}
+
+int
+cli_address(const char *in, int bare_domain, char *out, size_t outlen,
+    char *why, size_t whylen)
+{
+	const char *at = bare_domain ? NULL : strrchr(in, '@');
+	const char *dom = at ? at + 1 : in;
+	size_t i, ll = at ? (size_t)(at - in) : 0;
+	char safe[512];
+
+	cli_safe_copy(safe, sizeof(safe), in);
+	for (i = 0; in[i] != '\0'; i++)
+		if ((unsigned char)in[i] <= 0x20 || in[i] == 0x7f) {
+			snprintf(why, whylen, "'%s' contains a space or "
+			    "control byte", safe);
+			return -1;
+		}
+	if (ll + 1 >= outlen) {
+		snprintf(why, whylen, "the address is too long");
+		return -1;
+	}
+	memcpy(out, in, ll);
+	if (at)
+		out[ll++] = '@';
+	if (dom[0] == '\0' || address_domain(dom, out + ll, outlen - ll) != 0) {
+		snprintf(why, whylen, "'%s' has no usable domain", safe);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_number(const char *cmd, const char *opt, const char *arg, long long min,
+    long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		fprintf(stderr, "vouch %s: --%s: '", cmd, opt);
+		cli_put_safe(stderr, arg);
+		fprintf(stderr, "' is not a number from %lld to %lld\n", min,
+		    max);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }

@@ -96,37 +96,6 @@ dkim_usage(FILE *f)
 	    "DNS TXT record; exit 0 or 2.  See vouch(1).\n");
 }
 
-static int
-parse_num(const char *cmd, const char *opt, const char *arg, long long min,
-    long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min ||
-	    v > max) {
-		fprintf(stderr, "vouch dkim %s: --%s: '", cmd, opt);
-		cli_put_safe(stderr, arg);
-		fprintf(stderr, "' is not a number from %lld to %lld\n", min,
-		    max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-bad_option(const char *cmd, char **argv)
-{
-	fprintf(stderr, "vouch dkim %s: unknown or incomplete option '",
-	    cmd);
-	cli_put_safe(stderr, argv[optind - 1]);
-	fprintf(stderr, "'\n");
-	return -1;
-}
-
 /* At most one FILE operand; none means standard input. */
 static int
 take_path(const char *cmd, int argc, char **argv, const char **path)
@@ -150,13 +119,7 @@ verify_parse(int argc, char **argv, struct verify_args *a)
 	static const struct option opts[] = {
 		{"now", required_argument, NULL, 'n'},
 		{"allow-sha1", no_argument, NULL, '1'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"dns-zone", required_argument, NULL, 'D'},
-		{"dns-overlay", required_argument, NULL, 'D'},
-		{"dns-server", required_argument, NULL, 'D'},
-		{"dns-timeout", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0}
+		CLI_COMMON_LONGOPTS
 	};
 	int c, idx = 0;
 
@@ -168,7 +131,7 @@ verify_parse(int argc, char **argv, struct verify_args *a)
 		case 'j': a->json = 1; break;
 		case 'h': dkim_usage(stdout); exit(0);
 		case 'n':
-			if (parse_num("verify", "now", optarg, 1, LLONG_MAX,
+			if (cli_number("dkim verify", "now", optarg, 1, LLONG_MAX,
 			    &a->now) != 0)
 				return -1;
 			break;
@@ -178,7 +141,7 @@ verify_parse(int argc, char **argv, struct verify_args *a)
 				return -1;
 			break;
 		default:
-			return bad_option("verify", argv);
+			return cli_bad_option("dkim verify", argv[optind - 1]);
 		}
 	}
 	return take_path("verify", argc, argv, &a->path);
@@ -219,22 +182,46 @@ sig_json(const struct vouch_dkim_sig *g)
 	return o;
 }
 
+json_t *
+dkim_sigs_json(const struct vouch_dkim_verify *v)
+{
+	json_t *arr = json_array();
+	size_t i, n = vouch_dkim_verify_count(v);
+
+	for (i = 0; i < n && arr != NULL; i++)
+		if (json_array_append_new(arr,
+		    sig_json(vouch_dkim_verify_get(v, i))) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return arr;
+}
+
 static int
 verify_json(const struct vouch_dkim_verify *v)
 {
-	json_t *o = json_object(), *arr = json_array();
-	size_t i, n = vouch_dkim_verify_count(v);
+	json_t *o = json_object(), *arr = dkim_sigs_json(v);
 
 	if (o == NULL || arr == NULL) {
 		json_decref(o);
 		json_decref(arr);
 		return cli_json_print(NULL);
 	}
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr,
-		    sig_json(vouch_dkim_verify_get(v, i)));
 	json_object_set_new(o, "signatures", arr);
 	return cli_json_print(o);
+}
+
+void
+dkim_sig_text(FILE *f, const struct vouch_dkim_sig *g)
+{
+	fprintf(f, "d=");
+	cli_put_safe(f, g->domain ? g->domain : "-");
+	fprintf(f, " s=");
+	cli_put_safe(f, g->selector ? g->selector : "-");
+	fprintf(f, " a=");
+	cli_put_safe(f, g->algorithm ? g->algorithm : "-");
+	fprintf(f, ": ");
+	cli_put_safe(f, g->reason);
 }
 
 static void
@@ -247,14 +234,8 @@ verify_text(const struct vouch_dkim_verify *v)
 		printf("dkim=none (no signature)\n");
 	for (i = 0; i < n; i++) {
 		g = vouch_dkim_verify_get(v, i);
-		printf("dkim=%s d=", vouch_dkim_result_name(g->result));
-		cli_put_safe(stdout, g->domain ? g->domain : "-");
-		printf(" s=");
-		cli_put_safe(stdout, g->selector ? g->selector : "-");
-		printf(" a=");
-		cli_put_safe(stdout, g->algorithm ? g->algorithm : "-");
-		printf(": ");
-		cli_put_safe(stdout, g->reason);
+		printf("dkim=%s ", vouch_dkim_result_name(g->result));
+		dkim_sig_text(stdout, g);
 		putchar('\n');
 	}
 }
@@ -409,12 +390,12 @@ sign_option(int c, struct sign_args *a)
 	case 'l': a->body_length = 1; return 0;
 	case 'i': a->auid = optarg; return 0;
 	case 'x':
-		if (parse_num("sign", "expire", optarg, 1, INT32_MAX, &v) != 0)
+		if (cli_number("dkim sign", "expire", optarg, 1, INT32_MAX, &v) != 0)
 			return -1;
 		a->expire = v;
 		return 0;
 	case 'n':
-		return parse_num("sign", "now", optarg, 1, LLONG_MAX, &a->now);
+		return cli_number("dkim sign", "now", optarg, 1, LLONG_MAX, &a->now);
 	case 'h': dkim_usage(stdout); exit(0);
 	default: return 1;
 	}
@@ -444,7 +425,8 @@ sign_parse(int argc, char **argv, struct sign_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		if ((rc = sign_option(c, a)) != 0)
-			return rc < 0 ? -1 : bad_option("sign", argv);
+			return rc < 0 ? -1 : cli_bad_option("dkim sign",
+			    argv[optind - 1]);
 	if (a->n == 0) {
 		fprintf(stderr, "vouch dkim sign: --key is required\n");
 		return -1;
@@ -653,7 +635,7 @@ keygen_option(int c, struct keygen_args *a)
 		}
 		return 0;
 	case 'b':
-		return parse_num("keygen", "bits", optarg,
+		return cli_number("dkim keygen", "bits", optarg,
 		    VOUCH_DKIM_RSA_MIN_BITS, VOUCH_DKIM_RSA_MAX_BITS, &a->bits);
 	case 's': a->selector = optarg; return 0;
 	case 'd': a->domain = optarg; return 0;
@@ -717,7 +699,8 @@ keygen_parse(int argc, char **argv, struct keygen_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		if ((rc = keygen_option(c, a)) != 0)
-			return rc < 0 ? -1 : bad_option("keygen", argv);
+			return rc < 0 ? -1 : cli_bad_option("dkim keygen",
+			    argv[optind - 1]);
 	if (optind < argc) {
 		fprintf(stderr, "vouch dkim keygen: unexpected argument '");
 		cli_put_safe(stderr, argv[optind]);

@@ -43,56 +43,17 @@ spf_usage(FILE *f)
 	    "its result), 1 a runtime error, 2 a usage error.\n");
 }
 
-/*
- * A MAIL FROM must be "", local@domain or a bare domain without spaces
- * or control bytes; its domain is turned into A-labels (RFC 7208 4.3).
- */
+/* Check and normalize --mail-from or --helo (see cli_address()). */
 static int
 check_address(const char *what, const char *in, char *out, size_t outlen,
     int bare_domain)
 {
-	const char *at = bare_domain ? NULL : strrchr(in, '@');
-	const char *dom = at ? at + 1 : in;
-	size_t i, ll = at ? (size_t)(at - in) : 0;
-	int rc;
+	char why[CLI_ERR_MAX];
 
-	for (i = 0; in[i] != '\0'; i++)
-		if ((unsigned char)in[i] <= 0x20 || in[i] == 0x7f) {
-			fprintf(stderr, "vouch spf: %s: '", what);
-			cli_put_safe(stderr, in);
-			fprintf(stderr, "' contains a space or control byte\n");
-			return -1;
-		}
-	if (ll + 1 >= outlen) {
-		fprintf(stderr, "vouch spf: %s: the address is too long\n",
-		    what);
-		return -1;
-	}
-	memcpy(out, in, ll);
-	if (at)
-		out[ll++] = '@';
-	rc = vouch_domain_to_alabel(dom, strlen(dom), out + ll, outlen - ll);
-	if (rc == VOUCH_ESYNTAX && dom[0] != '\0' && dom[0] != '[') {
-		/* Not a host name, but SPF has a rule for that (4.3:
-		 * "none"): keep the text as given. */
-		if (strlen(dom) >= outlen - ll)
-			rc = VOUCH_ELIMIT;
-		else {
-			memcpy(out + ll, dom, strlen(dom) + 1);
-			rc = 0;
-		}
-	} else if (rc == VOUCH_ESYNTAX && dom[0] == '[') {
-		memcpy(out + ll, dom, strlen(dom) + 1 < outlen - ll ?
-		    strlen(dom) + 1 : 0);
-		rc = strlen(dom) + 1 < outlen - ll ? 0 : VOUCH_ELIMIT;
-	}
-	if (rc != 0 || dom[0] == '\0') {
-		fprintf(stderr, "vouch spf: %s: '", what);
-		cli_put_safe(stderr, in);
-		fprintf(stderr, "' has no usable domain\n");
-		return -1;
-	}
-	return 0;
+	if (cli_address(in, bare_domain, out, outlen, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(stderr, "vouch spf: %s: %s\n", what, why);
+	return -1;
 }
 
 static int
@@ -104,14 +65,8 @@ parse_args(int argc, char **argv, struct spf_args *a)
 		{"helo", required_argument, NULL, 'H'},
 		{"receiver", required_argument, NULL, 'r'},
 		{"now", required_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
 		{"trace", no_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"dns-zone", required_argument, NULL, 'D'},
-		{"dns-overlay", required_argument, NULL, 'D'},
-		{"dns-server", required_argument, NULL, 'D'},
-		{"dns-timeout", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0}
+		CLI_COMMON_LONGOPTS
 	};
 	int c, idx = 0;
 	char *end;
@@ -141,9 +96,7 @@ parse_args(int argc, char **argv, struct spf_args *a)
 				return -1;
 			break;
 		default:
-			fprintf(stderr, "vouch spf: unknown or incomplete "
-			    "option '%s'\n", argv[optind - 1]);
-			return -1;
+			return cli_bad_option("spf", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
@@ -187,8 +140,8 @@ validate(struct spf_args *a, struct vouch_spf_request *req)
 	return 0;
 }
 
-static json_t *
-spf_json(const struct vouch_spf_eval *ev)
+json_t *
+spf_eval_json(const struct vouch_spf_eval *ev)
 {
 	json_t *o = json_object(), *tr = json_array();
 	size_t i;
@@ -230,27 +183,19 @@ spf_json(const struct vouch_spf_eval *ev)
 }
 
 static void
-row(const char *name, const char *value)
-{
-	printf("  %-12s ", name);
-	cli_put_safe(stdout, value ? value : "-");
-	putchar('\n');
-}
-
-static void
 spf_text(const struct vouch_spf_eval *ev)
 {
 	size_t i;
 
 	printf("spf: %s\n", vouch_spf_result_name(ev->result));
-	row("identity", vouch_spf_identity_name(ev->identity));
-	row("domain", ev->domain);
-	row("sender", ev->sender);
-	row("record", ev->record);
-	row("mechanism", ev->mechanism);
-	row("explanation", ev->explanation);
+	cli_row("identity", vouch_spf_identity_name(ev->identity));
+	cli_row("domain", ev->domain);
+	cli_row("sender", ev->sender);
+	cli_row("record", ev->record);
+	cli_row("mechanism", ev->mechanism);
+	cli_row("explanation", ev->explanation);
 	if (ev->error)
-		row("error", ev->error);
+		cli_row("error", ev->error);
 	printf("  %-12s %u DNS-querying terms, %u void lookups\n", "lookups",
 	    ev->dns_lookups, ev->void_lookups);
 	printf("Received-SPF: ");
@@ -300,7 +245,7 @@ cmd_spf(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	if (a.json)
-		rc = cli_json_print(spf_json(ev));
+		rc = cli_json_print(spf_eval_json(ev));
 	else
 		spf_text(ev);
 	vouch_spf_eval_free(ev);

@@ -16,6 +16,10 @@ static const struct cmd {
 	{"spf", cmd_spf, "evaluate SPF for a client IP and sender (RFC 7208)"},
 	{"dkim", cmd_dkim, "verify or sign DKIM signatures, make keys "
 	    "(RFC 6376)"},
+	{"dmarc", cmd_dmarc, "find the DMARC policy of a domain, with the "
+	    "walk (RFC 9989)"},
+	{"check", cmd_check, "the receiver's verdict on a message: SPF, "
+	    "DKIM, DMARC, action"},
 };
 
 static void

@@ -25,32 +25,19 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import check, finish, skip  # noqa: E402
+
 VOUCH, SRC = sys.argv[1], sys.argv[2]
 CORPORA = os.path.join(SRC, "..", "shared", "corpora")
 RFC8463 = os.path.join(CORPORA, "mailauth", "rfc8463-example")
 DKIMPY = os.path.join(CORPORA, "dkimpy")
 T8463 = 1528637909
-passed = failed = skipped = 0
 
 try:
     import dkim  # python3-dkim: the independent implementation
 except ImportError:
     dkim = None
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print(f"SKIP {name}: {why}")
 
 
 def run(*args, stdin=None):
@@ -513,5 +500,4 @@ rc, out, err, _ = run("--help")
 check("dkim --help", rc == 0 and "keygen" in out)
 
 shutil.rmtree(TMP)
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
+finish()
