@@ -190,22 +190,6 @@ dzone_load_lines(struct dzone *z, const char *buf, size_t len, int special,
 	return len;
 }
 
-char *
-crlf_normalize(const char *buf, size_t len, size_t *outlen)
-{
-	char *out = xmalloc(2 * len + 1);
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
-			out[o++] = '\r';
-		out[o++] = buf[i];
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return out;
-}
-
 static char *
 read_corpus(const char *dir, const char *file, size_t *len, char *err,
     size_t errlen)

@@ -132,9 +132,4 @@ int dcorpus_zone(enum dformat f, const char *dir, const char *file,
  */
 unsigned dcorpus_check_index(enum dformat f, const struct dtable *t);
 
-/* ---- small helpers (dkim_corpus.c) ------------------------------------ */
-
-/* buf with every bare LF made CRLF; caller frees. */
-char *crlf_normalize(const char *buf, size_t len, size_t *outlen);
-
 #endif /* DKIM_SUITE_H */

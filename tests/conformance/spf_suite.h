@@ -54,6 +54,8 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 
 int ascii_lower(int c);
 int str_caseeq(const char *a, const char *b);
+/* buf with every bare LF made CRLF; caller frees. */
+char *crlf_normalize(const char *buf, size_t len, size_t *outlen);
 
 /* ---- YAML tree (suite_yaml.c) ----------------------------------------- */
 

@@ -1,7 +1,8 @@
 /*
- * suite_util.c - dying allocators and a capped growable string for the
- * SPF conformance runner.  A test program may die on allocation failure
- * (STYLE.md, "Errors and verdicts"); libvouch itself never does.
+ * suite_util.c - dying allocators, a capped growable string and LF to
+ * CRLF conversion for the conformance runners.  A test program may die
+ * on allocation failure (STYLE.md, "Errors and verdicts"); libvouch
+ * itself never does.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,4 +152,20 @@ str_caseeq(const char *a, const char *b)
 		    ascii_lower((unsigned char)*b))
 			return 0;
 	return *a == *b;
+}
+
+char *
+crlf_normalize(const char *buf, size_t len, size_t *outlen)
+{
+	char *out = xmalloc(2 * len + 1);
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			out[o++] = '\r';
+		out[o++] = buf[i];
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
 }
