@@ -297,7 +297,7 @@ lib_error(struct cli_msg_in *in, const char *what,
 
 	cli_safe_copy(safe, sizeof(safe), err->msg[0] ? err->msg :
 	    vouch_strerror(rc));
-	snprintf(in->err, sizeof(in->err), "%s: %s", what, safe);
+	snprintf(in->err, sizeof(in->err), "%.64s: %.400s", what, safe);
 	return -1;
 }
 
