@@ -11,10 +11,11 @@
 #include "corpus.h"
 
 #define CORPUS_MAX_MSGS 1000000
-#define HIST_MAX 16
+#define HIST_MAX 32
+#define HIST_WORD 32
 
 struct hist {
-	const char *word[HIST_MAX];
+	char word[HIST_MAX][HIST_WORD];
 	size_t count[HIST_MAX];
 	size_t n;
 };
@@ -90,8 +91,11 @@ parse_line(char *line, struct corpus_msg *m)
 		return -1;
 	*tab = '\0';
 	m->expect = tab + 1;
-	if ((tab = strchr(tab + 1, '\t')) != NULL)
+	m->extra = "";
+	if ((tab = strchr(tab + 1, '\t')) != NULL) {
 		*tab = '\0';
+		m->extra = tab + 1;
+	}
 	return 0;
 }
 
@@ -172,27 +176,25 @@ corpus_free(struct corpus *c)
 static void
 hist_add(struct hist *h, const char *res)
 {
-	static const char *const words[] = { "pass", "fail", "policy",
-		"neutral", "temperror", "permerror", "none" };
-	size_t i, w;
 	const char *p = res;
+	size_t i, n;
 
 	while (*p != '\0') {
-		size_t n = strcspn(p, ",");
-
-		for (w = 0; w < sizeof(words) / sizeof(words[0]); w++)
-			if (strlen(words[w]) == n &&
-			    strncmp(words[w], p, n) == 0)
+		n = strcspn(p, ",");
+		if (n >= HIST_WORD)
+			n = HIST_WORD - 1;
+		for (i = 0; i < h->n; i++)
+			if (strlen(h->word[i]) == n &&
+			    strncmp(h->word[i], p, n) == 0)
 				break;
-		if (w == sizeof(words) / sizeof(words[0]))
-			w = 0;	/* never: drivers only print those */
-		for (i = 0; i < h->n && h->word[i] != words[w]; i++)
-			continue;
-		if (i == h->n && h->n < HIST_MAX)
-			h->word[h->n++] = words[w];
+		if (i == h->n && h->n < HIST_MAX) {
+			memcpy(h->word[i], p, n);
+			h->word[i][n] = '\0';
+			h->n++;
+		}
 		if (i < h->n)
 			h->count[i]++;
-		p += n;
+		p += strcspn(p, ",");
 		if (*p == ',')
 			p++;
 	}

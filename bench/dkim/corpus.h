@@ -1,8 +1,11 @@
 /*
  * bench/dkim/corpus.h - the message corpus and the timing loop shared by
- * the DKIM benchmark drivers (vouch_dkim_bench.c, opendkim_bench.c).
+ * the DKIM benchmark drivers (vouch_dkim_bench.c, opendkim_bench.c) and
+ * bench/verdict's.
  *
- * A corpus is the folder gen_corpus.py writes.  corpus_load() reads
+ * A corpus is the folder gen_corpus.py writes (or one laid out the same
+ * way: bench/verdict/gen_envelopes.py's adds columns to the manifest and
+ * links to gen_corpus.py's messages).  corpus_load() reads
  * manifest.txt and every message it lists into memory, so the timed loop
  * does no I/O.  corpus_run() verifies every message once, compares each
  * result with what the generator intended and records it, then times
@@ -18,7 +21,8 @@
  * that later passes changed); peak_rss_kb is getrusage()'s ru_maxrss at
  * the end, corpus_kb the messages held in memory.  With a results path
  * the first pass's results are written one message a line, in manifest
- * order, for compare.py.
+ * order, for compare.py.  hist counts the comma-separated words of the
+ * first pass's results (at most 32 distinct words).
  *
  * Ownership: corpus_load() gives the caller a corpus to release with
  * corpus_free().  Programs only: these helpers print to stderr.
@@ -33,6 +37,8 @@
 struct corpus_msg {
 	const char *name;	/* "msg/00042.eml" */
 	const char *expect;	/* "pass,fail": one word per signature */
+	const char *extra;	/* the manifest columns after EXPECTED, still
+				   TAB-separated; "" when there are none */
 	char *data;		/* the raw message, CRLF line ends */
 	size_t len;
 };
@@ -45,9 +51,10 @@ struct corpus {
 };
 
 /*
- * Verify one message; write its results (one result word per signature,
- * in header order, comma-separated, "none" when there is none) into res.
- * Return 0, or -1 to stop the run.
+ * Verify one message; write its results into res in the form of the
+ * manifest's EXPECTED column (for the DKIM corpus: one result word per
+ * signature, in header order, comma-separated, "none" when there is
+ * none).  Return 0, or -1 to stop the run.
  */
 typedef int corpus_verify_fn(void *arg, const struct corpus_msg *m,
     char *res, size_t reslen);

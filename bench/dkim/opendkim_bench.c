@@ -27,34 +27,18 @@
  * elsewhere too).
  */
 #define _DEFAULT_SOURCE		/* u_char, u_int: <opendkim/dkim.h> */
-#include <sys/types.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include <opendkim/dkim.h>
-
 #include "corpus.h"
+#include "odkim.h"
 
 static const char usage[] =
     "usage: opendkim_bench -c CORPUS [-m file|mem] [-t SECONDS] [-k CHUNK]\n"
     "           [-r RESULTS] [-l LABEL]\n"
     "       opendkim_bench -c CORPUS -v FILE [-m file|mem] [-k CHUNK]\n";
-
-#define KEYS_MAX 256
-
-struct keyrec {
-	const char *name;	/* "sel._domainkey.domain" */
-	const char *record;
-};
-
-/* The records for the mem lookup: read once, read-only afterwards. */
-static struct keyrec keys[KEYS_MAX];
-static size_t nkeys;
-static char *keytext;
 
 struct bench {
 	DKIM_LIB *lib;
@@ -62,111 +46,14 @@ struct bench {
 };
 
 static int
-keys_load(const char *path)
-{
-	char *p, *nl, *sp;
-	size_t len;
-
-	if ((keytext = corpus_read_file(path, &len)) == NULL)
-		return -1;
-	for (p = keytext; *p != '\0' && nkeys < KEYS_MAX; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		if ((sp = strchr(p, ' ')) == NULL)
-			continue;
-		*sp = '\0';
-		keys[nkeys].name = p;
-		keys[nkeys].record = sp + 1;
-		nkeys++;
-	}
-	return 0;
-}
-
-static DKIM_CBSTAT
-key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
-{
-	const char *sel = (const char *)dkim_sig_getselector(sig);
-	const char *dom = (const char *)dkim_sig_getdomain(sig);
-	char name[512];
-	size_t i;
-
-	(void)dkim;
-	if (sel == NULL || dom == NULL)
-		return DKIM_CBSTAT_NOTFOUND;
-	snprintf(name, sizeof(name), "%s._domainkey.%s", sel, dom);
-	for (i = 0; i < nkeys; i++)
-		if (strcasecmp(keys[i].name, name) == 0) {
-			if (strlen(keys[i].record) >= buflen)
-				return DKIM_CBSTAT_ERROR;
-			memcpy(buf, keys[i].record, strlen(keys[i].record) + 1);
-			return DKIM_CBSTAT_CONTINUE;
-		}
-	return DKIM_CBSTAT_NOTFOUND;
-}
-
-static const char *
-sig_result(DKIM_SIGINFO *sig)
-{
-	if (DKIM_SIG_CHECK(sig))
-		return "pass";
-	switch (dkim_sig_geterror(sig)) {
-	case DKIM_SIGERROR_NOKEY:
-	case DKIM_SIGERROR_KEYFAIL:
-	case DKIM_SIGERROR_MULTIREPLY:
-	case DKIM_SIGERROR_DNSSYNTAX:
-	case DKIM_SIGERROR_KEYVERSION:
-	case DKIM_SIGERROR_KEYDECODE:
-	case DKIM_SIGERROR_KEYTOOSMALL:
-	case DKIM_SIGERROR_KEYUNKNOWNHASH:
-	case DKIM_SIGERROR_KEYHASHMISMATCH:
-	case DKIM_SIGERROR_KEYTYPEMISSING:
-	case DKIM_SIGERROR_KEYTYPEUNKNOWN:
-	case DKIM_SIGERROR_KEYREVOKED:
-		return "permerror";
-	default:
-		return "fail";
-	}
-}
-
-/* Results of the message handled by d, after dkim_eom(). */
-static void
-results(DKIM *d, char *res, size_t reslen)
-{
-	DKIM_SIGINFO **sigs;
-	int nsigs = 0, i;
-
-	if (dkim_getsiglist(d, &sigs, &nsigs) != DKIM_STAT_OK || nsigs == 0) {
-		corpus_res_add(res, reslen, "none");
-		return;
-	}
-	for (i = 0; i < nsigs; i++)
-		corpus_res_add(res, reslen, sig_result(sigs[i]));
-}
-
-static int
 verify_one(void *arg, const struct corpus_msg *m, char *res, size_t reslen)
 {
 	struct bench *b = arg;
-	DKIM_STAT st;
 	DKIM *d;
-	size_t off, n;
 
-	if ((d = dkim_verify(b->lib, (const u_char *)"bench", NULL, &st)) ==
-	    NULL) {
-		fprintf(stderr, "opendkim_bench: dkim_verify: %s\n",
-		    dkim_getresultstr(st));
+	if ((d = odkim_verify(b->lib, m->data, m->len, b->chunk)) == NULL)
 		return -1;
-	}
-	for (off = 0; off < m->len; off += n) {
-		n = m->len - off < b->chunk ? m->len - off : b->chunk;
-		if (dkim_chunk(d, (u_char *)m->data + off, n) != DKIM_STAT_OK)
-			break;
-	}
-	dkim_chunk(d, NULL, 0);
-	/* A failed signature is a status here, not an error. */
-	(void)dkim_eom(d, NULL);
-	results(d, res, reslen);
+	odkim_results(d, res, reslen);
 	dkim_free(d);
 	return 0;
 }
@@ -205,7 +92,7 @@ verify_file(struct bench *b, const char *file)
 	dkim_chunk(d, NULL, 0);
 	(void)dkim_eom(d, NULL);
 	res[0] = '\0';
-	results(d, res, sizeof(res));
+	odkim_results(d, res, sizeof(res));
 	dkim_free(d);
 	secs = corpus_clock() - t0;
 	printf("opendkim_big bytes=%llu secs=%.3f mbps=%.1f results=%s\n",
@@ -221,28 +108,22 @@ setup(struct bench *b, const char *dir, const char *mode)
 	char path[4096];
 	int qm = DKIM_QUERY_FILE;
 
-	if ((b->lib = dkim_init(NULL, NULL)) == NULL) {
-		fprintf(stderr, "opendkim_bench: dkim_init failed\n");
-		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/opendkim.keys", dir);
-	if (strcmp(mode, "file") == 0) {
-		if (dkim_options(b->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD,
-		    &qm, sizeof(qm)) != DKIM_STAT_OK ||
-		    dkim_options(b->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO,
-		    path, strlen(path)) != DKIM_STAT_OK) {
-			fprintf(stderr, "opendkim_bench: dkim_options failed\n");
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(mode, "mem") != 0) {
+	if (strcmp(mode, "mem") == 0)
+		return (b->lib = odkim_open(path, 0)) != NULL ? 0 : -1;
+	if (strcmp(mode, "file") != 0) {
 		fprintf(stderr, "%s", usage);
 		return -1;
 	}
-	if (keys_load(path) != 0)
+	if ((b->lib = odkim_open(NULL, 0)) == NULL)
 		return -1;
-	dkim_set_key_lookup(b->lib, key_lookup);
+	if (dkim_options(b->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD, &qm,
+	    sizeof(qm)) != DKIM_STAT_OK || dkim_options(b->lib,
+	    DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO, path, strlen(path)) !=
+	    DKIM_STAT_OK) {
+		fprintf(stderr, "opendkim_bench: dkim_options failed\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -286,8 +167,6 @@ main(int argc, char **argv)
 	rc = corpus_run(&c, &o, verify_one, &b);
 	corpus_free(&c);
 out:
-	if (b.lib != NULL)
-		dkim_close(b.lib);
-	free(keytext);
+	odkim_close(b.lib);
 	return rc == 0 ? 0 : 1;
 }

@@ -13,26 +13,21 @@
  * libspf2's resolv layer calls res_ninit() on a private, thread-local
  * resolver state the first time a thread looks something up, so there is
  * no call to point it at a server, and resolv.conf cannot name a port.
- * This program therefore defines res_ninit() itself (<resolv.h> maps the
- * name to __res_ninit, the symbol libspf2 binds to): it runs the C
- * library's own and then, as resolver(3) allows, replaces the name server
- * list with 127.0.0.1 at PORT.  Nothing else in libspf2 is touched.
+ * This program therefore links libspf2_util.c, which defines res_ninit()
+ * itself: it runs the C library's own and then, as resolver(3) allows,
+ * replaces the name server list with 127.0.0.1 at PORT.  Nothing else in
+ * libspf2 is touched.
  *
  * One line of figures on stdout (see spfq.h); SPF results are mapped to
  * the names RFC 7208 uses.
  */
-#define _GNU_SOURCE		/* RTLD_NEXT */
-#include <arpa/inet.h>
-#include <arpa/nameser.h>
-#include <dlfcn.h>
-#include <netinet/in.h>
-#include <resolv.h>
+#define _DEFAULT_SOURCE		/* <arpa/nameser.h> for <spf2/spf.h> */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include <spf2/spf.h>
+#include "libspf2_util.h"
+
 #include <spf2/spf_dns_cache.h>
 #include <spf2/spf_dns_resolv.h>
 
@@ -42,81 +37,10 @@ static const char usage[] =
     "usage: libspf2_bench -s PORT -m cache|cache16|nocache -q QUERIES\n"
     "           [-r RESULTS] [-p PASSES] [-n LIMIT] [-l LABEL]\n";
 
-/* Read by res_ninit() below; set once before the first lookup. */
-static unsigned short ns_port;
-
 struct args {
 	const char *mode;
+	unsigned short port;
 };
-
-typedef int res_ninit_fn(res_state);
-
-int
-res_ninit(res_state statp)
-{
-	static res_ninit_fn *libc_ninit;
-	int rc;
-
-	if (libc_ninit == NULL) {
-		void *sym = dlsym(RTLD_NEXT, "__res_ninit");
-
-		if (sym == NULL) {
-			fprintf(stderr, "libspf2_bench: no __res_ninit\n");
-			exit(1);
-		}
-		memcpy(&libc_ninit, &sym, sizeof(libc_ninit));
-	}
-	if ((rc = libc_ninit(statp)) != 0 || ns_port == 0)
-		return rc;
-	memset(&statp->nsaddr_list[0], 0, sizeof(statp->nsaddr_list[0]));
-	statp->nsaddr_list[0].sin_family = AF_INET;
-	statp->nsaddr_list[0].sin_port = htons(ns_port);
-	statp->nsaddr_list[0].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	statp->nscount = 1;
-	/* No search list: SPF names are absolute. */
-	statp->options &= ~(unsigned long)(RES_DEFNAMES | RES_DNSRCH);
-	return 0;
-}
-
-static int
-map_result(SPF_response_t *resp)
-{
-	SPF_errcode_t code;
-	int i, r = SPFQ_NONE;
-
-	switch (SPF_response_result(resp)) {
-	case SPF_RESULT_NEUTRAL:
-		return SPFQ_NEUTRAL;
-	case SPF_RESULT_PASS:
-		return SPFQ_PASS;
-	case SPF_RESULT_FAIL:
-		return SPFQ_FAIL;
-	case SPF_RESULT_SOFTFAIL:
-		return SPFQ_SOFTFAIL;
-	case SPF_RESULT_NONE:
-		return SPFQ_NONE;
-	case SPF_RESULT_TEMPERROR:
-		return SPFQ_TEMPERROR;
-	case SPF_RESULT_PERMERROR:
-		return SPFQ_PERMERROR;
-	default:
-		break;
-	}
-	/*
-	 * SPF_RESULT_INVALID: libspf2 left the result unset, and says why
-	 * in its messages.  It does so when no TXT record is SPF (none),
-	 * when the one SPF record does not compile (RFC 7208 4.6: a
-	 * permerror) and when DNS fails (temperror).
-	 */
-	for (i = 0; i < SPF_response_messages(resp); i++) {
-		code = SPF_error_code(SPF_response_message(resp, i));
-		if (code == SPF_E_DNS_ERROR)
-			return SPFQ_TEMPERROR;
-		if (code != SPF_E_NOT_SPF)
-			r = SPFQ_PERMERROR;
-	}
-	return r;
-}
 
 static int
 eval_one(void *arg, const struct spfq *q)
@@ -144,7 +68,7 @@ eval_one(void *arg, const struct spfq *q)
 		return -1;
 	}
 	(void)SPF_request_query_mailfrom(req, &resp);
-	r = resp != NULL ? map_result(resp) : -1;
+	r = resp != NULL ? libspf2_result(resp) : -1;
 	if (resp != NULL)
 		SPF_response_free(resp);
 	SPF_request_free(req);
@@ -165,7 +89,7 @@ opt_cb(int opt, const char *arg, void *cbarg)
 			fprintf(stderr, "%s", usage);
 			exit(2);
 		}
-		ns_port = (unsigned short)port;
+		a->port = (unsigned short)port;
 		break;
 	case 'm':
 		a->mode = arg;
@@ -198,17 +122,18 @@ server_new(const char *mode)
 int
 main(int argc, char **argv)
 {
-	struct args a = { NULL };
+	struct args a = { NULL, 0 };
 	struct spfq_opts o = { "libspf2", NULL, NULL, 5, 0 };
 	struct spfq_list l;
 	SPF_server_t *server;
 	int rc;
 
 	spfq_getopt(argc, argv, &o, "s:m:", opt_cb, &a, usage);
-	if (ns_port == 0 || a.mode == NULL) {
+	if (a.port == 0 || a.mode == NULL) {
 		fprintf(stderr, "%s", usage);
 		return 2;
 	}
+	libspf2_use_port(a.port);
 	if ((server = server_new(a.mode)) == NULL) {
 		fprintf(stderr, "libspf2_bench: cannot set up mode %s\n",
 		    a.mode);
