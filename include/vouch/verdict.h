@@ -70,7 +70,8 @@ struct vouch_verdict_envelope {
 struct vouch_verdict_options {
 	const char *authserv_id;	/* required: A-R authserv-id */
 	struct vouch_spf_options spf;
-	struct vouch_dkim_verify_options dkim;	/* .now is also SPF's %{t} */
+	struct vouch_dkim_verify_options dkim;	/* .now (0: the clock) is also
+					   SPF's %{t} */
 	struct vouch_dmarc_options dmarc;
 	/* The whole SMTP reply "CODE X.Y.Z text" for a reject and a
 	   tempfail; NULL for the defaults above.  The code must be 5xx and

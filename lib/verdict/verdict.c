@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vouch/authres.h"
 #include "vouch/verdict.h"
@@ -105,7 +106,8 @@ run_spf(struct vouch_verdict_ctx *c, const struct vouch_verdict_envelope
 	rq.mail_from = env->mail_from;
 	rq.helo = env->helo;
 	rq.receiver = env->receiver;
-	rq.now = c->opts.dkim.now;
+	rq.now = c->opts.dkim.now != 0 ? c->opts.dkim.now :
+	    (int64_t)time(NULL);
 	rq.identity = VOUCH_SPF_MAILFROM;
 	if ((rc = vouch_spf_check(c->dns, &rq, &c->opts.spf, &c->spf)) != 0)
 		return rc;
