@@ -42,8 +42,9 @@ struct vouch_authres_builder;
 
 /*
  * authserv_id: a domain name or other value (RFC 8601 2.5); written bare
- * when it is a dot-atom, else refused (VOUCH_EINVAL): an authserv-id is
- * configuration, and one that needs quoting is a mistake.
+ * when it is a dot-atom that is also an RFC 2045 token, else refused
+ * (VOUCH_EINVAL): an authserv-id is configuration, and one that needs
+ * quoting is a mistake.
  */
 VOUCH_API int vouch_authres_builder_new(const char *authserv_id,
     struct vouch_authres_builder **out);
