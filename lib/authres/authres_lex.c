@@ -5,7 +5,7 @@
  * 6532 allows), RFC 2045 tokens and RFC 5321 keywords.
  *
  * The parser checks every byte of the value before it gets here
- * (vouch__msg_check_bytes(): no control octets other than HTAB, every
+ * (vouch__check_field_bytes(): no control octets other than HTAB, every
  * line end followed by white space, valid UTF-8), so this file only sees
  * text, white space and folding.  A quoted-pair may quote any of those
  * except a line end: obs-qp (RFC 5322 4.1) quoting CR, LF or NUL is

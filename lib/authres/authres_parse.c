@@ -35,7 +35,6 @@
 #include <string.h>
 
 #include "authres/authres_int.h"
-#include "msg/msg_int.h"
 
 struct ar_parse {
 	struct ar_cur c;
@@ -360,7 +359,7 @@ check_input(const char *value, size_t *len, struct vouch_error *err)
 		return vouch__error(err, VOUCH_ESYNTAX, 0, "Authentication-"
 		    "Results: line end not followed by white space at offset "
 		    "%zu", *len - 1);
-	return vouch__msg_check_bytes(value, *len, err);
+	return vouch__check_field_bytes(value, *len, err);
 }
 
 int

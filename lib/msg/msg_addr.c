@@ -450,7 +450,7 @@ vouch_addr_parse(const char *value, size_t len,
 	if (out == NULL || (value == NULL && len > 0))
 		return vouch__error(err, VOUCH_EINVAL, 0, "invalid argument");
 	*out = NULL;
-	if ((rc = vouch__msg_check_bytes(value, len, err)) != 0)
+	if ((rc = vouch__check_field_bytes(value, len, err)) != 0)
 		return rc;
 	memset(&p, 0, sizeof(p));
 	p.err = err;

@@ -48,14 +48,6 @@ struct msg_lexer {
 	struct vouch_error *err;
 };
 
-/*
- * Check every byte of an address field before it is tokenized: control
- * bytes other than HTAB and folding line ends, and invalid UTF-8, are
- * VOUCH_ESYNTAX naming the offset.
- */
-int vouch__msg_check_bytes(const char *s, size_t len,
-    struct vouch_error *err);
-
 void vouch__msg_lex_init(struct msg_lexer *lx, const char *s, size_t len,
     struct vouch_error *err);
 /* The next token, skipping CFWS; it stays current until consumed. */

@@ -2,7 +2,7 @@
  * msg_lex.c - bytes and tokens of an address field (RFC 5322 sections
  * 3.2.1 to 3.2.5 and 4.1, RFC 6532 section 3.2, RFC 2047 section 2).
  *
- * vouch__msg_check_bytes() refuses what no later stage should have to
+ * vouch__check_field_bytes() (lib/util/utf8.c) refuses what no later stage should have to
  * think about: control bytes, CR or LF that are not folding, and invalid
  * UTF-8.  The lexer then only sees printable text, white space and
  * folding.  It skips CFWS (nested comments with quoted-pairs, depth
@@ -29,70 +29,6 @@ is_atext(int c)
 	    (c >= '0' && c <= '9') || c >= 0x80)
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-/* Length of the UTF-8 sequence at s (RFC 3629 section 4), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-int
-vouch__msg_check_bytes(const char *s, size_t len, struct vouch_error *err)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, n;
-
-	while (i < len) {
-		if (u[i] >= 0x80) {
-			if ((n = utf8_len(u + i, len - i)) == 0)
-				return vouch__error(err, VOUCH_ESYNTAX, 0,
-				    "invalid UTF-8 at offset %zu", i);
-			i += n;
-			continue;
-		}
-		if (u[i] == '\r' && (i + 1 >= len || u[i + 1] != '\n'))
-			return vouch__error(err, VOUCH_ESYNTAX, 0,
-			    "CR not followed by LF at offset %zu", i);
-		if (u[i] == '\r')
-			i++;
-		/* RFC 5322 2.2.3: a line end inside a field is folding. */
-		if (u[i] == '\n' && i + 1 < len && !is_wsp(u[i + 1]))
-			return vouch__error(err, VOUCH_ESYNTAX, 0,
-			    "line end not followed by white space at offset "
-			    "%zu", i);
-		if ((u[i] < 0x20 && u[i] != '\t' && u[i] != '\n') ||
-		    u[i] == 0x7f)
-			return vouch__error(err, VOUCH_ESYNTAX, 0,
-			    "control byte 0x%02x at offset %zu", u[i], i);
-		i++;
-	}
-	return 0;
 }
 
 void

@@ -33,29 +33,6 @@ is_dot_atom(const char *s)
 	return 1;
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629 4), or
- * 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	cp = s[0] & (0x7fu >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /*
  * s with the octets in esc preceded by a backslash.  Control bytes and
  * octets that are not well-formed UTF-8 never reach a header: each
@@ -70,7 +47,7 @@ put_text(struct vouch__buf *b, const char *s, const char *esc)
 
 	while (*u != '\0' && rc == 0) {
 		if (*u >= 0x80) {
-			n = utf8_len(u);
+			n = vouch__utf8_len(u, (size_t)-1);
 			rc = n == 0 ? vouch__buf_putc(b, '?') :
 			    vouch__buf_append(b, u, n);
 			u += n == 0 ? 1 : n;

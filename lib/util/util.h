@@ -71,6 +71,18 @@ size_t vouch__strlcpy(char *dst, const char *src, size_t size);
 
 /* ---- header values (hdrval.c) ----------------------------------------- */
 /* s as a dot-atom when it is one, else a quoted-string. */
+/* The length of the well-formed UTF-8 sequence at s (at most avail
+ * bytes), or 0 when it is not one (RFC 3629 4).  A NUL-terminated string
+ * may pass (size_t)-1: the NUL ends any sequence. */
+size_t vouch__utf8_len(const unsigned char *s, size_t avail);
+/*
+ * Check the bytes of a header field body: control bytes other than HTAB
+ * and folding line ends, and invalid UTF-8, are VOUCH_ESYNTAX naming the
+ * offset.
+ */
+int vouch__check_field_bytes(const char *s, size_t len,
+    struct vouch_error *err);
+
 int vouch__hdr_value(struct vouch__buf *b, const char *s);
 /* RFC 8601 pvalue: [local-part] "@" domain bare when both are dot-atoms. */
 int vouch__hdr_pvalue(struct vouch__buf *b, const char *s);
