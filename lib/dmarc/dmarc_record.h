@@ -51,6 +51,9 @@ int vouch__dmarc_finding(struct dmarc_rp *p, const char *code,
 
 /* Up to DMARC_QUOTE_MAX bytes of s into buf (room for DMARC_QUOTE_MAX +
  * 4), "..." added when cut, NUL and control bytes shown as "?". */
+/* The fo= options in bit order: VOUCH_DMARC_FO_0 is bit 0. */
+extern const char vouch__dmarc_fo_opts[];
+
 #define DMARC_QUOTE_BUF (DMARC_QUOTE_MAX + 4)
 const char *vouch__dmarc_quote(char *buf, const char *s, size_t n);
 
