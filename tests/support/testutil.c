@@ -1,9 +1,13 @@
 /*
- * testutil.c - file helpers for tests.
+ * testutil.c - file, text and message helpers for tests.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <vouch/msg.h>
 
 #include "testutil.h"
 
@@ -57,4 +61,28 @@ tu_corpus_path(const char *rel)
 
 	snprintf(path, sizeof(path), "%s/%s", VOUCH_CORPORA, rel);
 	return path;
+}
+
+int
+tu_append(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+	return w < 0 || (size_t)w >= cap - n ? -1 : 0;
+}
+
+struct vouch_msg *
+tu_parse_msg(const char *text, size_t *body_off)
+{
+	struct vouch_msg *m = NULL;
+
+	if (vouch_msg_new(NULL, &m) != 0 || vouch_msg_parse_header(m, text,
+	    strlen(text), body_off, NULL) != 0)
+		abort();
+	return m;
 }

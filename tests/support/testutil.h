@@ -12,5 +12,14 @@ char *tu_read_file(const char *path, size_t *len);
  * overwritten by the next call. */
 const char *tu_src_path(const char *rel);
 const char *tu_corpus_path(const char *rel);
+/* Append to the NUL-terminated buf (cap bytes) like snprintf; returns 0,
+ * or -1 when the text did not fit (what fits is kept). */
+int tu_append(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct vouch_msg;
+/* Parse the header section of text into a new message (abort() on any
+ * failure: test data is ours); *body_off is the body's offset. */
+struct vouch_msg *tu_parse_msg(const char *text, size_t *body_off);
 
 #endif

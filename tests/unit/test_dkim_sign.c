@@ -93,17 +93,6 @@ pem_body(const char *name)
 	return o;
 }
 
-static struct vouch_msg *
-parse(const char *text, size_t *body_off)
-{
-	struct vouch_msg *m = NULL;
-
-	assert_int_equal(vouch_msg_new(NULL, &m), 0);
-	assert_int_equal(vouch_msg_parse_header(m, text, strlen(text),
-	    body_off, NULL), 0);
-	return m;
-}
-
 /* ---- keys --------------------------------------------------------------- */
 
 static void
@@ -267,7 +256,7 @@ check_from_count(const char *text, size_t want)
 	size_t off;
 	char num[32];
 
-	m = parse(text, &off);
+	m = tu_parse_msg(text, &off);
 	assert_int_equal(vouch_dkim_sign_new(&sp, 1, 1, &s, &err), 0);
 	assert_int_equal(vouch_dkim_sign_header(s, m, &err), VOUCH_EINVAL);
 	(void)snprintf(num, sizeof(num), "has %zu From", want);
@@ -328,7 +317,7 @@ sign_text(const struct vouch_dkim_signer *sp, size_t n, const char *text)
 	size_t off, i, len = 0;
 	char *out;
 
-	m = parse(text, &off);
+	m = tu_parse_msg(text, &off);
 	assert_int_equal(vouch_dkim_sign_new(sp, n, 1700000000, &s, &err), 0);
 	assert_int_equal(vouch_dkim_sign_header(s, m, &err), 0);
 	/* The body split in two, to stream. */
@@ -363,7 +352,7 @@ verify_text(struct vouch_dns *dns, const char *text, size_t n,
 	struct vouch_msg *m;
 	size_t off, i;
 
-	m = parse(text, &off);
+	m = tu_parse_msg(text, &off);
 	assert_int_equal(vouch_dkim_verify_new(dns, &o, &v), 0);
 	assert_int_equal(vouch_dkim_verify_header(v, m), 0);
 	assert_int_equal(vouch_dkim_verify_body(v, text + off,
@@ -491,7 +480,7 @@ test_sign_enomem(void **state)
 	int rc;
 
 	(void)state;
-	m = parse(msg_text, &off);
+	m = tu_parse_msg(msg_text, &off);
 	failalloc_set(0);
 	for (n = 1;; n++) {
 		failalloc_set(n);

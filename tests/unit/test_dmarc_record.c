@@ -38,22 +38,6 @@ parse(const char *s)
 	return parse_n(s, strlen(s));
 }
 
-/* Append to buf like snprintf, keeping what fits. */
-static void
-add(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * The record's values in words, only those that differ from the
  * defaults, then the state, then "|" and the finding codes:
@@ -69,34 +53,34 @@ summary(const struct vouch_dmarc_record *r, char *buf, size_t len,
 
 	buf[0] = '\0';
 	if (r->p != VOUCH_DMARC_POLICY_UNSET)
-		add(buf, len, "p=%s ", vouch_dmarc_policy_name(r->p));
+		(void)tu_append(buf, len, "p=%s ", vouch_dmarc_policy_name(r->p));
 	if (r->sp != VOUCH_DMARC_POLICY_UNSET)
-		add(buf, len, "sp=%s ", vouch_dmarc_policy_name(r->sp));
+		(void)tu_append(buf, len, "sp=%s ", vouch_dmarc_policy_name(r->sp));
 	if (r->np != VOUCH_DMARC_POLICY_UNSET)
-		add(buf, len, "np=%s ", vouch_dmarc_policy_name(r->np));
-	add(buf, len, "%s%s%s", r->adkim_strict ? "adkim=s " : "",
+		(void)tu_append(buf, len, "np=%s ", vouch_dmarc_policy_name(r->np));
+	(void)tu_append(buf, len, "%s%s%s", r->adkim_strict ? "adkim=s " : "",
 	    r->aspf_strict ? "aspf=s " : "", r->testing ? "t=y " : "");
 	if (r->psd != VOUCH_DMARC_PSD_UNSET)
-		add(buf, len, "psd=%s ", psd[r->psd]);
+		(void)tu_append(buf, len, "psd=%s ", psd[r->psd]);
 	if (r->fo != VOUCH_DMARC_FO_0) {
-		add(buf, len, "fo=");
+		(void)tu_append(buf, len, "fo=");
 		for (i = 0; i < 4; i++)
 			if (r->fo & (1u << i))
-				add(buf, len, "%c", "01ds"[i]);
-		add(buf, len, " ");
+				(void)tu_append(buf, len, "%c", "01ds"[i]);
+		(void)tu_append(buf, len, " ");
 	}
 	if (r->has_pct || r->pct != 100)
-		add(buf, len, "pct=%d%s ", r->pct, r->has_pct ? "" : "!");
+		(void)tu_append(buf, len, "pct=%d%s ", r->pct, r->has_pct ? "" : "!");
 	if (r->nrua > 0)
-		add(buf, len, "rua=%zu ", r->nrua);
+		(void)tu_append(buf, len, "rua=%zu ", r->nrua);
 	if (r->nruf > 0)
-		add(buf, len, "ruf=%zu ", r->nruf);
-	add(buf, len, "%s", state[r->state]);
+		(void)tu_append(buf, len, "ruf=%zu ", r->nruf);
+	(void)tu_append(buf, len, "%s", state[r->state]);
 	if (!with_codes)
 		return;
-	add(buf, len, "|");
+	(void)tu_append(buf, len, "|");
 	for (i = 0; i < r->nfindings; i++)
-		add(buf, len, "%s%s", i > 0 ? "," : "", r->findings[i].code);
+		(void)tu_append(buf, len, "%s%s", i > 0 ? "," : "", r->findings[i].code);
 }
 
 static void roundtrip(const char *in);

@@ -24,6 +24,7 @@
 #include <vouch/report.h>
 
 #include "failalloc.h"
+#include "testutil.h"
 
 #define MIB (1024u * 1024u)
 
@@ -286,21 +287,9 @@ xstr(size_t cap)
 	return s;
 }
 
-static void
-cat(char *dst, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cat(char *dst, size_t cap, const char *fmt, ...)
-{
-	size_t n = strlen(dst);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(dst + n, cap - n, fmt, ap);
-	va_end(ap);
-	assert_true(strlen(dst) + 1 < cap);
-}
+/* Append to dst like snprintf; the text must fit. */
+#define cat(dst, cap, ...) \
+	assert_int_equal(tu_append((dst), (cap), __VA_ARGS__), 0)
 
 #define MAIL_HEAD "From: r@example.net\r\nTo: d@example.com\r\n" \
 	"Subject: Report\r\nMIME-Version: 1.0\r\n"

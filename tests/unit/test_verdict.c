@@ -28,6 +28,7 @@
 #include <vouch/verdict.h>
 
 #include "failalloc.h"
+#include "testutil.h"
 
 #define CLIENT "192.0.2.10"
 #define AUTHSERV "mx.example.net"
@@ -112,17 +113,6 @@ add_key(char *zone, const char *sel, const struct vouch_dkim_key *k)
 	return z;
 }
 
-static struct vouch_msg *
-parse(const char *text, size_t *body_off)
-{
-	struct vouch_msg *m = NULL;
-
-	assert_int_equal(vouch_msg_new(NULL, &m), 0);
-	assert_int_equal(vouch_msg_parse_header(m, text, strlen(text),
-	    body_off, NULL), 0);
-	return m;
-}
-
 /* text with the DKIM-Signature fields of specs put on top. */
 static char *
 sign(const char *text, const struct vouch_dkim_signer *specs, size_t n)
@@ -133,7 +123,7 @@ sign(const char *text, const struct vouch_dkim_signer *specs, size_t n)
 	char *out = cat("", text), *t;
 	size_t off, i;
 
-	m = parse(text, &off);
+	m = tu_parse_msg(text, &off);
 	if (vouch_dkim_sign_new(specs, n, NOW, &s, &err) != 0 ||
 	    vouch_dkim_sign_header(s, m, &err) != 0 ||
 	    vouch_dkim_sign_body(s, text + off, strlen(text) - off) != 0 ||
@@ -244,7 +234,7 @@ run(struct vrun *r, const struct vouch_verdict_options *o,
 	memset(r, 0, sizeof(*r));
 	memset(&err, 0, sizeof(err));
 	r->dns = zone();
-	r->msg = parse(text, &off);
+	r->msg = tu_parse_msg(text, &off);
 	if ((rc = vouch_verdict_new(r->dns, o, e, &r->c, &err)) != 0 ||
 	    (rc = vouch_verdict_header(r->c, r->msg, &err)) != 0) {
 		done(r);
@@ -519,7 +509,7 @@ test_out_of_order(void **state)
 
 	(void)state;
 	opts_init(&o);
-	m = parse(msg_example, &off);
+	m = tu_parse_msg(msg_example, &off);
 	if (vouch_verdict_new(dns, &o, &e, &c, &err) != 0) {
 		vouch_msg_free(m);
 		vouch_dns_free(dns);
@@ -708,7 +698,7 @@ test_failalloc(void **state)
 
 	(void)state;
 	opts_init(&o);
-	m = parse(g.signed1, &off);
+	m = tu_parse_msg(g.signed1, &off);
 	for (n = 1;; n++) {
 		c = NULL;
 		failalloc_set(n);
