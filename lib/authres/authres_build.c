@@ -28,6 +28,7 @@ struct vouch_authres_builder {
 	char *id;
 	struct vouch__buf frags;	/* each fragment NUL-terminated */
 	size_t nfrags;
+	struct vouch__arena scratch;	/* what checking the fragments copies */
 };
 
 /*
@@ -65,6 +66,7 @@ vouch_authres_builder_new(const char *authserv_id,
 		return VOUCH_ENOMEM;
 	}
 	vouch__buf_init(&b->frags, VOUCH_MSG_FIELD_MAX);
+	vouch__arena_init(&b->scratch, 0);
 	*out = b;
 	return 0;
 }
@@ -75,6 +77,7 @@ vouch_authres_builder_free(struct vouch_authres_builder *b)
 	if (b == NULL)
 		return;
 	vouch__buf_free(&b->frags);
+	vouch__arena_free(&b->scratch);
 	vouch__free(b->id);
 	vouch__free(b);
 }
@@ -95,7 +98,8 @@ vouch_authres_builder_add(struct vouch_authres_builder *b,
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
 			return VOUCH_EINVAL;	/* CR, LF, controls */
 	}
-	if ((rc = vouch__ar_check_resinfo(fragment, len, NULL)) != 0)
+	if ((rc = vouch__ar_check_resinfo(fragment, len, &b->scratch,
+	    NULL)) != 0)
 		return rc == VOUCH_ENOMEM ? rc : VOUCH_EINVAL;
 	if ((rc = vouch__buf_append(&b->frags, fragment, len + 1)) != 0)
 		return rc;
@@ -173,8 +177,9 @@ vouch_authres_builder_finish(struct vouch_authres_builder *b, char **out)
 		return VOUCH_EINVAL;
 	vouch__buf_init(&o, VOUCH_MSG_FIELD_MAX);
 	col = FIELD_NAME_LEN + 1 + strlen(b->id) + 1;
-	if ((rc = vouch__buf_printf(&o, " %s;", b->id)) == 0 &&
-	    b->nfrags == 0)
+	if ((rc = vouch__buf_putc(&o, ' ')) == 0 &&
+	    (rc = vouch__buf_puts(&o, b->id)) == 0 &&
+	    (rc = vouch__buf_putc(&o, ';')) == 0 && b->nfrags == 0)
 		rc = vouch__buf_puts(&o, " none");
 	for (k = 0; rc == 0 && k < b->nfrags; k++) {
 		rc = put_frag(&o, b->frags.data + off, &col, k == 0,

@@ -64,8 +64,9 @@ int vouch__ar_qstring(struct ar_cur *c, const char **out);
 int vouch__ar_value(struct ar_cur *c, const char *what, const char **out);
 /* An RFC 5321 Keyword, lower-cased; what names it in errors. */
 int vouch__ar_keyword(struct ar_cur *c, const char *what, const char **out);
-/* How many octets from the cursor belong to class cls. */
-size_t vouch__ar_span(const struct ar_cur *c, int (*cls)(int));
+/* How many octets from the cursor are in one of the classes cls
+ * (VOUCH__C_* bits, util.h). */
+size_t vouch__ar_span(const struct ar_cur *c, unsigned cls);
 /* The arena copy of s[a..b) without line ends, quoted-pairs resolved. */
 char *vouch__ar_unescape(struct ar_cur *c, size_t a, size_t b);
 /*
@@ -87,9 +88,10 @@ void *vouch__ar_grow(struct vouch__arena *a, void *old, size_t n,
 /*
  * Check that frag[0..len) is exactly one resinfo without its ";"
  * (RFC 8601 2.2 methodspec, reason, propspecs, CFWS): 0, VOUCH_ESYNTAX
- * with the reason in err, or VOUCH_ENOMEM.
+ * with the reason in err, or VOUCH_ENOMEM.  What the parse copies goes
+ * into a, the caller's (a builder checks all its fragments with one).
  */
 int vouch__ar_check_resinfo(const char *frag, size_t len,
-    struct vouch_error *err);
+    struct vouch__arena *a, struct vouch_error *err);
 
 #endif /* VOUCH_AUTHRES_INT_H */

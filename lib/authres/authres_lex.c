@@ -18,26 +18,19 @@
 int
 vouch__ar_is_key(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
+	return (vouch__cclass(c) & VOUCH__C_KEY) != 0;
 }
 
 int
 vouch__ar_is_token(int c)
 {
-	if (c >= 0x80)
-		return 1;
-	if (c <= 0x20 || c == 0x7f)
-		return 0;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+	return (vouch__cclass(c) & (VOUCH__C_TOKEN | VOUCH__C_HIGH)) != 0;
 }
 
 int
 vouch__ar_is_atext(int c)
 {
-	if (vouch__ar_is_key(c) || c >= 0x80)
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+/=?^_`{|}~", c) != NULL;
+	return (vouch__cclass(c) & (VOUCH__C_ATEXT | VOUCH__C_HIGH)) != 0;
 }
 
 /* Runs of atext, each ended by the end or by one dot before another. */
@@ -48,7 +41,8 @@ vouch__ar_dot_atom(const char *s, size_t n)
 
 	for (;;) {
 		start = i;
-		while (i < n && vouch__ar_is_atext((unsigned char)s[i]))
+		while (i < n && (vouch__cclass(s[i]) &
+		    (VOUCH__C_ATEXT | VOUCH__C_HIGH)) != 0)
 			i++;
 		if (i == start)
 			return 0;
@@ -84,11 +78,11 @@ vouch__ar_fail(struct ar_cur *c, const char *what)
 }
 
 size_t
-vouch__ar_span(const struct ar_cur *c, int (*cls)(int))
+vouch__ar_span(const struct ar_cur *c, unsigned cls)
 {
 	size_t i = c->pos;
 
-	while (i < c->len && cls((unsigned char)c->s[i]))
+	while (i < c->len && (vouch__cclass(c->s[i]) & cls) != 0)
 		i++;
 	return i - c->pos;
 }
@@ -196,7 +190,7 @@ vouch__ar_value(struct ar_cur *c, const char *what, const char **out)
 
 	if (vouch__ar_peek(c) == '"')
 		return vouch__ar_qstring(c, out);
-	if ((n = vouch__ar_span(c, vouch__ar_is_token)) == 0)
+	if ((n = vouch__ar_span(c, VOUCH__C_TOKEN | VOUCH__C_HIGH)) == 0)
 		return vouch__ar_fail(c, what);
 	if ((*out = vouch__arena_strndup(c->arena, c->s + c->pos, n)) == NULL)
 		return VOUCH_ENOMEM;
@@ -208,7 +202,7 @@ vouch__ar_value(struct ar_cur *c, const char *what, const char **out)
 int
 vouch__ar_keyword(struct ar_cur *c, const char *what, const char **out)
 {
-	size_t n = vouch__ar_span(c, vouch__ar_is_key);
+	size_t n = vouch__ar_span(c, VOUCH__C_KEY);
 	char *k;
 
 	if (n == 0)
@@ -232,6 +226,9 @@ vouch__ar_word_end(const char *s, size_t len, size_t i)
 	int quoted = 0;
 
 	for (; i < len; i++) {
+		/* Octets of no interest go by on one table lookup. */
+		if ((vouch__ctab[(unsigned char)s[i]] & VOUCH__C_WORDSTOP) == 0)
+			continue;
 		if (s[i] == '\\' && (quoted || depth > 0))
 			i++;
 		else if (s[i] == '"' && depth == 0)

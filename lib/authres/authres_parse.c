@@ -52,17 +52,14 @@ is_digit(int c)
 }
 
 /* "@" and "." besides atext: see the header comment. */
-static int
-is_pchar(int c)
-{
-	return vouch__ar_is_atext(c) || c == '.' || c == '@';
-}
+#define PCHAR (VOUCH__C_ATEXT | VOUCH__C_HIGH | VOUCH__C_DOT | VOUCH__C_AT)
+#define DOMCHAR (VOUCH__C_ATEXT | VOUCH__C_HIGH | VOUCH__C_DOT)
 
 /* 1*DIGIT, saturating at INT_MAX (an unknown version either way). */
 static int
 digits(struct ar_cur *c, const char *what, int *v)
 {
-	size_t n = vouch__ar_span(c, is_digit), i;
+	size_t n = vouch__ar_span(c, VOUCH__C_DIGIT), i;
 
 	if (n == 0)
 		return vouch__ar_fail(c, what);
@@ -113,12 +110,6 @@ parse_head(struct ar_parse *p)
 	    vouch__ar_fail(c, "';' after the authserv-id");
 }
 
-static int
-is_domchar(int c)
-{
-	return vouch__ar_is_atext(c) || c == '.';
-}
-
 /* After a quoted local-part, at "@": the addr-spec "local"@domain. */
 static int
 quoted_addr(struct ar_cur *c, const char *local, const char **out)
@@ -128,7 +119,7 @@ quoted_addr(struct ar_cur *c, const char *local, const char **out)
 	char *v, *w;
 
 	c->pos++;
-	n = vouch__ar_span(c, is_domchar);
+	n = vouch__ar_span(c, DOMCHAR);
 	dom = c->s + c->pos;
 	if (!vouch__ar_dot_atom(dom, n))
 		return vouch__ar_fail(c, "a domain after '@'");
@@ -180,7 +171,7 @@ parse_pvalue(struct ar_cur *c, const char **out)
 		    vouch__ar_peek(c) == '@')
 			rc = quoted_addr(c, *out, out);
 	} else {
-		if ((n = vouch__ar_span(c, is_pchar)) == 0)
+		if ((n = vouch__ar_span(c, PCHAR)) == 0)
 			return vouch__ar_fail(c, "a property value");
 		if (!bare_ok(c->s + c->pos, n))
 			return vouch__error(c->err, VOUCH_ESYNTAX, 0,
@@ -409,26 +400,24 @@ vouch_authres_free(struct vouch_authres *ar)
 }
 
 int
-vouch__ar_check_resinfo(const char *frag, size_t len, struct vouch_error *err)
+vouch__ar_check_resinfo(const char *frag, size_t len, struct vouch__arena *a,
+    struct vouch_error *err)
 {
 	struct vouch_authres ar;
-	struct vouch__arena arena;
 	struct ar_parse p;
 	int rc;
 
 	if ((rc = check_input(frag, &len, err)) != 0)
 		return rc;
-	vouch__arena_init(&arena, 0);
 	memset(&ar, 0, sizeof(ar));
 	memset(&p, 0, sizeof(p));
 	p.c.s = frag;
 	p.c.len = len;
-	p.c.arena = &arena;
+	p.c.arena = a;
 	p.c.err = err;
 	p.ar = &ar;
 	if ((rc = vouch__ar_cfws(&p.c, NULL)) == 0 &&
 	    (rc = parse_resinfo(&p, 0)) == 0 && vouch__ar_peek(&p.c) >= 0)
 		rc = vouch__ar_fail(&p.c, "the end of the result");
-	vouch__arena_free(&arena);
 	return rc;
 }

@@ -98,7 +98,7 @@ vouch__dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
     struct vouch__buf *out)
 {
 	const char *colon;
-	char *tmp;
+	char small[2048], *tmp = small;
 	size_t n;
 	int rc;
 
@@ -108,17 +108,20 @@ vouch__dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
 	colon = memchr(raw, ':', len);
 	if (colon == NULL)
 		return VOUCH_ESYNTAX;
-	/* Simple may double every LF, plus a final CRLF. */
+	/* Simple may double every LF, plus a final CRLF.  Most fields fit
+	 * the stack buffer. */
 	if (len > ((size_t)-1 - 3) / 2)
 		return VOUCH_ELIMIT;
-	if ((tmp = vouch__malloc(2 * len + 3)) == NULL)
+	if (2 * len + 3 > sizeof(small) &&
+	    (tmp = vouch__malloc(2 * len + 3)) == NULL)
 		return VOUCH_ENOMEM;
 	if (c == DKIM_CANON_SIMPLE)
 		n = header_simple(raw, len, tmp);
 	else
 		n = header_relaxed(raw, len, (size_t)(colon - raw), tmp);
 	rc = vouch__buf_append(out, tmp, n);
-	vouch__free(tmp);
+	if (tmp != small)
+		vouch__free(tmp);
 	return rc;
 }
 
@@ -211,11 +214,19 @@ void
 vouch__dkim_body_init(struct dkim_body *b, enum dkim_canon c,
     int64_t limit, dkim_sink_fn *sink, void *arg)
 {
-	memset(b, 0, sizeof(*b));
+	/* Every field but the stage, whose octets count only up to staged:
+	 * zeroing 4 KiB per signature and message is measurable. */
 	b->canon = c;
-	b->limit = limit < 0 ? -1 : limit;
 	b->sink = sink;
 	b->arg = arg;
+	b->limit = limit < 0 ? -1 : limit;
+	b->emitted = 0;
+	b->total = 0;
+	b->empty_lines = 0;
+	b->wsp = 0;
+	b->cr = 0;
+	b->line_has_text = 0;
+	b->staged = 0;
 }
 
 /* Octet classes: 0 ordinary, 1 WSP, 2 CR or LF. */

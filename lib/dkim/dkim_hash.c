@@ -28,10 +28,12 @@ vouch__dkim_bh_init(struct dkim_bodyhash *bh, enum dkim_canon c,
 {
 	int rc;
 
-	memset(bh, 0, sizeof(*bh));
+	/* Not a memset: the body state's stage need not be zeroed. */
 	bh->canon = c;
 	bh->hash = h;
 	bh->limit = limit;
+	bh->ctx = NULL;
+	bh->mdlen = 0;
 	if ((rc = vouch__hash_new(h, &bh->ctx)) != 0)
 		return rc;
 	vouch__dkim_body_init(&bh->body, c, limit, bh_sink, bh->ctx);
@@ -125,6 +127,7 @@ vouch__dkim_strip_b(const char *raw, size_t len, struct vouch__buf *out)
  */
 struct pick {
 	const char *name;	/* NULL: free slot */
+	size_t len;		/* strlen(name) */
 	size_t next;		/* search below this field index */
 };
 
@@ -147,6 +150,7 @@ pick_slot(struct pick *tab, size_t mask, const char *name, size_t nfields)
 		i = (i + 1) & mask;
 	if (tab[i].name == NULL) {
 		tab[i].name = name;
+		tab[i].len = strlen(name);
 		tab[i].next = nfields;
 	}
 	return &tab[i];
@@ -160,7 +164,8 @@ pick_next(const struct vouch_msg *msg, struct pick *p)
 
 	while (p->next > 0) {
 		f = vouch_msg_field(msg, --p->next);
-		if (vouch__memcaseeq(f->name, f->name_len, p->name))
+		if (f->name_len == p->len &&
+		    vouch__strncaseeq(f->name, p->name, p->len))
 			return p->next;
 	}
 	return (size_t)-1;

@@ -388,6 +388,10 @@ sig_fields(const struct dkim_taglist *tl, struct vouch__arena *a,
 	if ((rc = parse_times(tl, out, why, whylen)) != 0 ||
 	    (rc = check_q(tl, why, whylen)) != 0)
 		return rc;
+	t = vouch__dkim_tag(tl, "h");
+	if ((out->h_text = vouch__dkim_nofws(a, t->value,
+	    t->value_len)) == NULL)
+		return VOUCH_ENOMEM;
 	t = vouch__dkim_tag(tl, "b");
 	if ((rc = parse_b64(t, a, &out->b, &out->blen, why, whylen)) != 0 ||
 	    (rc = b_text(t, a, out)) != 0)

@@ -99,12 +99,14 @@ scan_name(const char *s, size_t len, size_t i)
 static size_t
 scan_value(const char *s, size_t len, size_t i, size_t *vend)
 {
-	size_t k;
+	size_t k, end = i;
 
-	*vend = i;
 	while (i < len && s[i] != ';') {
 		if (IS_VALCHAR((unsigned char)s[i])) {
-			*vend = ++i;
+			/* A local end: a store through vend could alias s. */
+			while (++i < len && IS_VALCHAR((unsigned char)s[i]))
+				;
+			end = i;
 		} else if (IS_WSP(s[i])) {
 			i++;
 		} else if ((k = fold_len(s, len, i)) > 0) {
@@ -112,6 +114,7 @@ scan_value(const char *s, size_t len, size_t i, size_t *vend)
 		} else
 			return (size_t)-1;
 	}
+	*vend = end;
 	return i;
 }
 
@@ -124,7 +127,7 @@ add_tag(const char *s, size_t n0, size_t n1, size_t v0, size_t v1,
 	size_t i, nl = n1 - n0;
 
 	for (i = 0; i < out->n; i++)
-		if (strlen(out->tag[i].name) == nl &&
+		if (out->tag[i].name_len == nl &&
 		    memcmp(out->tag[i].name, s + n0, nl) == 0)
 			return vouch__dkim_why(why, whylen, "tag %.*s= appears "
 			    "twice (RFC 6376 3.2: duplicate names MUST NOT "
@@ -139,6 +142,7 @@ add_tag(const char *s, size_t n0, size_t n1, size_t v0, size_t v1,
 	t->value = vouch__arena_strndup(a, s + v0, v1 - v0);
 	if (t->name == NULL || t->value == NULL)
 		return VOUCH_ENOMEM;
+	t->name_len = nl;
 	t->value_len = v1 - v0;
 	out->n++;
 	return 0;
@@ -207,7 +211,8 @@ vouch__dkim_tag(const struct dkim_taglist *t, const char *name)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		if (strcmp(t->tag[i].name, name) == 0)
+		if (t->tag[i].name[0] == name[0] &&
+		    strcmp(t->tag[i].name, name) == 0)
 			return &t->tag[i];
 	return NULL;
 }

@@ -22,6 +22,7 @@
 
 struct dkim_tag {
 	const char *name;	/* NUL-terminated */
+	size_t name_len;
 	const char *value;	/* FWS-trimmed at both ends, NUL-terminated */
 	size_t value_len;
 };
@@ -86,6 +87,7 @@ struct dkim_sig {
 	const unsigned char *b;		/* b= decoded */
 	size_t blen;
 	const char *b_text;		/* b= as written, for header.b */
+	const char *h_text;		/* h= as written, without FWS */
 	const unsigned char *bh;	/* bh= decoded */
 	size_t bhlen;
 	int64_t length;			/* l=, or -1 */

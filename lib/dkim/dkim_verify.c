@@ -121,7 +121,7 @@ vouch_dkim_verify_header(struct vouch_dkim_verify *v,
     const struct vouch_msg *msg)
 {
 	const struct vouch_msg_field *f;
-	size_t i, n = 0, total;
+	size_t i, n = 0, total, nbh;
 	int rc;
 
 	if (v == NULL || msg == NULL || v->stage != 0)
@@ -130,10 +130,12 @@ vouch_dkim_verify_header(struct vouch_dkim_verify *v,
 	total = (size_t)count_signatures(msg);
 	if (total == 0)
 		return 0;
-	/* Only signatures within the cap get a body hash. */
+	/* Only signatures within the cap get a body hash.  Body hashes are
+	 * set up as they are taken (attach_bodyhash), so not zeroed: each
+	 * holds a 4 KiB stage.  total is bounded by the header section. */
+	nbh = total < v->opts.max_signatures ? total : v->opts.max_signatures;
 	if ((v->sig = vouch__calloc(total, sizeof(*v->sig))) == NULL ||
-	    (v->bh = vouch__calloc(total < v->opts.max_signatures ? total :
-	    v->opts.max_signatures, sizeof(*v->bh))) == NULL)
+	    (v->bh = vouch__malloc(nbh * sizeof(*v->bh))) == NULL)
 		return VOUCH_ENOMEM;
 	for (i = 0; i < vouch_msg_count(msg); i++) {
 		f = vouch_msg_field(msg, i);

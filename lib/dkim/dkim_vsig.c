@@ -5,7 +5,6 @@
  * verify the header signature.  Anything that decides the result here
  * settles the signature with its reason.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "dkim/dkim_vint.h"
@@ -42,17 +41,14 @@ describe_partial(struct vouch_dkim_verify *v, const struct vouch_msg_field *f,
 }
 
 static int
-describe(struct vouch_dkim_verify *v, const struct vouch_msg_field *f,
-    struct dkim_vsig *s)
+describe(struct dkim_vsig *s)
 {
+	static const char *const canon[2][2] = {
+		{ "simple/simple", "simple/relaxed" },
+		{ "relaxed/simple", "relaxed/relaxed" }
+	};
 	const struct dkim_sig *g = &s->sig;
-	struct dkim_taglist tl;
-	const struct dkim_tag *h;
-	char canon[32];
 
-	(void)snprintf(canon, sizeof(canon), "%s/%s",
-	    g->header_canon == DKIM_CANON_RELAXED ? "relaxed" : "simple",
-	    g->body_canon == DKIM_CANON_RELAXED ? "relaxed" : "simple");
 	s->pub.domain = g->domain;
 	s->pub.selector = g->selector;
 	s->pub.auid = g->auid;
@@ -60,15 +56,10 @@ describe(struct vouch_dkim_verify *v, const struct vouch_msg_field *f,
 	s->pub.body_length_limit = g->length;
 	s->pub.timestamp = g->timestamp;
 	s->pub.expire = g->expire;
-	if ((s->pub.canonicalization = vouch__arena_strdup(&v->arena,
-	    canon)) == NULL)
-		return VOUCH_ENOMEM;
+	s->pub.canonicalization = canon[g->header_canon ==
+	    DKIM_CANON_RELAXED][g->body_canon == DKIM_CANON_RELAXED];
 	/* h= as written (the parsed list may be normalized). */
-	if (vouch__dkim_tags_parse(f->value, f->value_len, &v->arena, &tl,
-	    NULL, 0) == 0 && (h = vouch__dkim_tag(&tl, "h")) != NULL &&
-	    (s->pub.signed_headers = vouch__dkim_nofws(&v->arena, h->value,
-	    h->value_len)) == NULL)
-		return VOUCH_ENOMEM;
+	s->pub.signed_headers = g->h_text;
 	return 0;
 }
 
@@ -177,8 +168,10 @@ fetch_key(struct vouch_dkim_verify *v, struct dkim_vsig *s,
 	char name[600];
 	int rc;
 
-	(void)snprintf(name, sizeof(name), "%s._domainkey.%s",
-	    s->sig.selector, s->sig.domain);
+	/* selector._domainkey.domain: both are at most 253 octets. */
+	(void)vouch__strlcpy(name, s->sig.selector, sizeof(name));
+	(void)vouch__strlcat(name, "._domainkey.", sizeof(name));
+	(void)vouch__strlcat(name, s->sig.domain, sizeof(name));
 	rc = vouch_dns_query(v->dns, name, VOUCH_DNS_TXT, &ans);
 	if (rc == VOUCH_EINVAL)
 		return vouch__dkim_settle(v, s, VOUCH_DKIM_PERMERROR, "%s is "
@@ -258,7 +251,7 @@ vouch__dkim_vsig_header(struct vouch_dkim_verify *v,
 			return rc;
 		return vouch__dkim_settle(v, s, VOUCH_DKIM_NEUTRAL, "%s", why);
 	}
-	if (rc != 0 || (rc = describe(v, f, s)) != 0)
+	if (rc != 0 || (rc = describe(s)) != 0)
 		return rc;
 	if (s->sig.expire >= 0 &&
 	    s->sig.expire + (int64_t)v->opts.clock_skew < v->opts.now)

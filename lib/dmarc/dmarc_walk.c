@@ -128,9 +128,19 @@ static int
 ask(struct dmarc_cache *c, const char *domain, struct vouch_dmarc_query *q)
 {
 	struct vouch_dns_answer *ans = NULL;
+	size_t n = strlen(domain);
+	char *name;
 	int rc;
 
-	q->name = vouch__dmarc_fmt(c->arena, "_dmarc.%s", domain);
+	/* "_dmarc." domain without a format to parse; vouch__dmarc_fmt()
+	 * for names it would cut short. */
+	if (n > 1000)
+		q->name = vouch__dmarc_fmt(c->arena, "_dmarc.%s", domain);
+	else if ((name = vouch__arena_alloc(c->arena, n + 8)) != NULL) {
+		memcpy(name, "_dmarc.", 7);
+		memcpy(name + 7, domain, n + 1);
+		q->name = name;
+	}
 	if (q->name == NULL)
 		return VOUCH_ENOMEM;
 	rc = vouch_dns_query(c->dns, q->name, VOUCH_DNS_TXT, &ans);

@@ -159,7 +159,6 @@ vouch_dns_query(struct vouch_dns *dns, const char *name, uint16_t type,
     struct vouch_dns_answer **out)
 {
 	char canon[DNS_TEXT_MAX];
-	int rc;
 
 	if (out == NULL)
 		return VOUCH_EINVAL;
@@ -169,6 +168,16 @@ vouch_dns_query(struct vouch_dns *dns, const char *name, uint16_t type,
 	/* RFC 1035 2.3.4 limits; an empty name (or the root) is refused. */
 	if (vouch__dns_name_canon(name, canon, sizeof(canon)) != 0)
 		return VOUCH_EINVAL;
+	return vouch__dns_query_canon(dns, canon, type, out);
+}
+
+int
+vouch__dns_query_canon(struct vouch_dns *dns, const char *canon,
+    uint16_t type, struct vouch_dns_answer **out)
+{
+	int rc;
+
+	*out = NULL;
 	rc = dns->m->query(dns->impl, canon, type, out);
 	if (rc == 0 && *out == NULL)
 		rc = VOUCH_EINTERNAL;

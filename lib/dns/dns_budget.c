@@ -52,7 +52,7 @@ budget_query(void *impl, const char *name, uint16_t type,
 		return vouch_dns_answer_set_reason(*out, BUDGET_SPENT);
 	}
 	b->queries++;
-	rc = vouch_dns_query(b->inner, name, type, out);
+	rc = vouch__dns_query_canon(b->inner, name, type, out);
 	b->ms = elapsed_ms(&b->t0);
 	return rc;
 }

@@ -170,7 +170,7 @@ cache_query(void *impl, const char *name, uint16_t type,
 
 	if ((rc = lookup(c, name, type, h, out)) != 0 || *out != NULL)
 		return rc;
-	if ((rc = vouch_dns_query(c->inner, name, type, out)) != 0)
+	if ((rc = vouch__dns_query_canon(c->inner, name, type, out)) != 0)
 		return rc;
 	store(c, name, type, h, *out);
 	return 0;

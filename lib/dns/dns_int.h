@@ -46,6 +46,14 @@ int vouch__dns_name_canon(const char *in, char *out, size_t outlen);
 int vouch__dns_name_from_wire(const uint8_t *wire, size_t len, char *out,
     size_t outlen);
 
+/*
+ * vouch_dns_query() for a name already in canonical text, as a wrapping
+ * handle (budget, cache) hands it on: the same but for the name check,
+ * which canonical text passes unchanged.
+ */
+int vouch__dns_query_canon(struct vouch_dns *dns, const char *canon,
+    uint16_t type, struct vouch_dns_answer **out);
+
 /* The methods and backend state of a handle, for the overlay. */
 const struct vouch_dns_methods *vouch__dns_methods(const struct vouch_dns *d);
 void *vouch__dns_impl(const struct vouch_dns *d);

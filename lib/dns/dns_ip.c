@@ -4,7 +4,6 @@
  * 4291 section 2.2 writes it), and the canonical output of RFC 5952.
  */
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "dns_int.h"
@@ -62,6 +61,45 @@ vouch_ip_unmap(struct vouch_ip *ip)
 	return 1;
 }
 
+/* Text of v in base 10 or 16 at out[*o], if it fits before len - 1;
+ * the caller's buffer is sized for any address, the check is a belt. */
+static void
+put_num(char *out, size_t len, size_t *o, unsigned v, unsigned base)
+{
+	static const char digit[] = "0123456789abcdef";
+	char tmp[8];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = digit[v % base];
+		v /= base;
+	} while (v > 0 && n < sizeof(tmp));
+	while (n > 0 && *o + 1 < len)
+		out[(*o)++] = tmp[--n];
+	out[*o] = '\0';
+}
+
+static void
+put_str(char *out, size_t len, size_t *o, const char *s)
+{
+	for (; *s != '\0' && *o + 1 < len; s++)
+		out[(*o)++] = *s;
+	out[*o] = '\0';
+}
+
+/* a.b.c.d from four octets. */
+static void
+format4(const unsigned char *a, char *out, size_t len, size_t *o)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			put_str(out, len, o, ".");
+		put_num(out, len, o, a[i], 10);
+	}
+}
+
 /*
  * RFC 5952 section 4: hex digits in lower case without leading zeros
  * (4.1, 4.3); "::" replaces the longest run of two or more zero groups,
@@ -75,6 +113,7 @@ format6(const unsigned char *a, char *out, size_t len)
 	int i, best = -1, bestlen = 0, run, ngroups;
 	size_t o = 0;
 
+	out[0] = '\0';
 	for (i = 0; i < 8; i++)
 		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
 	ngroups = memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 ? 6 : 8;
@@ -88,34 +127,38 @@ format6(const unsigned char *a, char *out, size_t len)
 	}
 	for (i = 0; i < ngroups; i++) {
 		if (i == best) {
-			o += (size_t)snprintf(out + o, len - o, "::");
+			put_str(out, len, &o, "::");
 			i += bestlen - 1;
 			continue;
 		}
-		o += (size_t)snprintf(out + o, len - o, "%s%x",
-		    i > 0 && i != best + bestlen ? ":" : "", g[i]);
+		if (i > 0 && i != best + bestlen)
+			put_str(out, len, &o, ":");
+		put_num(out, len, &o, g[i], 16);
 	}
-	if (ngroups == 6)
-		snprintf(out + o, len - o, "%s%u.%u.%u.%u",
-		    best + bestlen == 6 ? "" : ":", a[12], a[13], a[14], a[15]);
+	if (ngroups == 6) {
+		if (best + bestlen != 6)
+			put_str(out, len, &o, ":");
+		format4(a + 12, out, len, &o);
+	}
 }
 
 int
 vouch_ip_format(const struct vouch_ip *ip, char *buf, size_t len)
 {
 	char tmp[IP_TEXT_MAX];
+	size_t n = 0;
 
 	if (ip == NULL || buf == NULL)
 		return VOUCH_EINVAL;
 	if (ip->family == 4)
-		snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", ip->addr[0],
-		    ip->addr[1], ip->addr[2], ip->addr[3]);
+		format4(ip->addr, tmp, sizeof(tmp), &n);
 	else if (ip->family == 6)
 		format6(ip->addr, tmp, sizeof(tmp));
 	else
 		return VOUCH_EINVAL;
-	if (strlen(tmp) >= len)
+	n = strlen(tmp);
+	if (n >= len)
 		return VOUCH_ELIMIT;
-	memcpy(buf, tmp, strlen(tmp) + 1);
+	memcpy(buf, tmp, n + 1);
 	return 0;
 }

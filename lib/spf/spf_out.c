@@ -31,34 +31,51 @@ vouch_spf_identity_name(enum vouch_spf_identity id)
 	return id == VOUCH_SPF_HELO ? "helo" : "mailfrom";
 }
 
+/* Comment text from up to five pieces (NULL: fewer), each escaped
+ * where it goes: the same octets as escaping them joined. */
+static int
+comment_of(struct vouch__buf *b, const char *p1, const char *p2,
+    const char *p3, const char *p4, const char *p5)
+{
+	const char *p[] = { p1, p2, p3, p4, p5 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < 5 && p[i] != NULL && rc == 0; i++)
+		rc = vouch__hdr_comment(b, p[i]);
+	return rc;
+}
+
+/* The comment's words (as in the section 9.1 examples). */
 static int
 comment_words(struct spf_ctx *ctx, struct vouch__buf *b)
 {
 	const struct vouch_spf_eval *ev = ctx->ev;
 	const char *s = ctx->sender, *ip = ctx->ip_c;
+	const char *err = ev->error ? ev->error : "";
 
 	switch (ev->result) {
 	case VOUCH_SPF_PASS:
-		return vouch__buf_printf(b, "domain of %s designates %s as "
-		    "permitted sender", s, ip);
+		return comment_of(b, "domain of ", s, " designates ", ip,
+		    " as permitted sender");
 	case VOUCH_SPF_FAIL:
-		return vouch__buf_printf(b, "domain of %s does not designate "
-		    "%s as permitted sender", s, ip);
+		return comment_of(b, "domain of ", s, " does not designate ",
+		    ip, " as permitted sender");
 	case VOUCH_SPF_SOFTFAIL:
-		return vouch__buf_printf(b, "domain of transitioning %s does "
-		    "not designate %s as permitted sender", s, ip);
+		return comment_of(b, "domain of transitioning ", s,
+		    " does not designate ", ip, " as permitted sender");
 	case VOUCH_SPF_NEUTRAL:
-		return vouch__buf_printf(b, "%s is neither permitted nor "
-		    "denied by domain of %s", ip, s);
+		return comment_of(b, ip, " is neither permitted nor denied by "
+		    "domain of ", s, NULL, NULL);
 	case VOUCH_SPF_NONE:
-		return vouch__buf_printf(b, "domain of %s does not designate "
-		    "permitted sender hosts", s);
+		return comment_of(b, "domain of ", s, " does not designate "
+		    "permitted sender hosts", NULL, NULL);
 	case VOUCH_SPF_TEMPERROR:
-		return vouch__buf_printf(b, "error in processing during "
-		    "lookup of %s: %s", s, ev->error ? ev->error : "");
+		return comment_of(b, "error in processing during lookup of ",
+		    s, ": ", err, NULL);
 	default:
-		return vouch__buf_printf(b, "permanent error in processing "
-		    "domain of %s: %s", s, ev->error ? ev->error : "");
+		return comment_of(b, "permanent error in processing domain "
+		    "of ", s, ": ", err, NULL);
 	}
 }
 
@@ -67,17 +84,15 @@ build_received_spf(struct spf_ctx *ctx)
 {
 	const struct vouch_spf_eval *ev = ctx->ev;
 	const char *mf = ctx->req->mail_from ? ctx->req->mail_from : "";
-	struct vouch__buf b, words;
+	struct vouch__buf b;
 	int rc;
 
 	vouch__buf_init(&b, OUT_MAX);
-	vouch__buf_init(&words, OUT_MAX);
-	rc = vouch__buf_printf(&b, "%s (", vouch_spf_result_name(ev->result));
-	if (rc == 0)
-		rc = comment_words(ctx, &words);
-	if (rc == 0 && (rc = vouch__hdr_comment(&b, ctx->receiver)) == 0 &&
+	if ((rc = vouch__buf_puts(&b, vouch_spf_result_name(ev->result))) ==
+	    0 && (rc = vouch__buf_puts(&b, " (")) == 0 &&
+	    (rc = vouch__hdr_comment(&b, ctx->receiver)) == 0 &&
 	    (rc = vouch__buf_puts(&b, ": ")) == 0 &&
-	    (rc = vouch__hdr_comment(&b, words.data)) == 0)
+	    (rc = comment_words(ctx, &b)) == 0)
 		rc = vouch__buf_puts(&b, ") client-ip=");
 	if (rc == 0 && (rc = vouch__hdr_value(&b, ctx->ip_c)) == 0 &&
 	    (rc = vouch__buf_puts(&b, "; envelope-from=")) == 0 &&
@@ -86,9 +101,10 @@ build_received_spf(struct spf_ctx *ctx)
 	    ((rc = vouch__buf_puts(&b, "; helo=")) == 0 &&
 	    (rc = vouch__hdr_value(&b, ctx->helo)) == 0)) &&
 	    (rc = vouch__buf_puts(&b, "; receiver=")) == 0 &&
-	    (rc = vouch__hdr_value(&b, ctx->receiver)) == 0)
-		rc = vouch__buf_printf(&b, "; identity=%s",
-		    vouch_spf_identity_name(ev->identity));
+	    (rc = vouch__hdr_value(&b, ctx->receiver)) == 0 &&
+	    (rc = vouch__buf_puts(&b, "; identity=")) == 0)
+		rc = vouch__buf_puts(&b, vouch_spf_identity_name(
+		    ev->identity));
 	if (rc == 0 && ev->mechanism != NULL &&
 	    (rc = vouch__buf_puts(&b, "; mechanism=")) == 0)
 		rc = vouch__hdr_value(&b, ev->mechanism);
@@ -96,10 +112,9 @@ build_received_spf(struct spf_ctx *ctx)
 	    (rc = vouch__buf_puts(&b, "; problem=")) == 0)
 		rc = vouch__hdr_value(&b, ev->error);
 	if (rc == 0 && (rc = vouch__buf_putc(&b, ';')) == 0)
-		ctx->ev->received_spf = vouch__arena_strdup(&ctx->arena,
-		    b.data);
+		ctx->ev->received_spf = vouch__arena_memdup(&ctx->arena,
+		    b.data, b.len);
 	vouch__buf_free(&b);
-	vouch__buf_free(&words);
 	if (rc == VOUCH_ELIMIT)
 		rc = 0;		/* absurdly long inputs: leave it out */
 	return rc == 0 && ev->received_spf == NULL ? VOUCH_ENOMEM : rc;
@@ -112,13 +127,16 @@ build_authres(struct spf_ctx *ctx)
 	int helo = ctx->ev->identity == VOUCH_SPF_HELO, rc;
 
 	vouch__buf_init(&b, OUT_MAX);
-	rc = vouch__buf_printf(&b, "spf=%s smtp.%s=",
-	    vouch_spf_result_name(ctx->ev->result), helo ? "helo" :
-	    "mailfrom");
+	if ((rc = vouch__buf_puts(&b, "spf=")) == 0 &&
+	    (rc = vouch__buf_puts(&b, vouch_spf_result_name(
+	    ctx->ev->result))) == 0)
+		rc = vouch__buf_puts(&b, helo ? " smtp.helo=" :
+		    " smtp.mailfrom=");
 	if (rc == 0)
 		rc = vouch__hdr_pvalue(&b, helo ? ctx->helo : ctx->sender);
 	if (rc == 0)
-		ctx->ev->authres = vouch__arena_strdup(&ctx->arena, b.data);
+		ctx->ev->authres = vouch__arena_memdup(&ctx->arena, b.data,
+		    b.len);
 	vouch__buf_free(&b);
 	if (rc == VOUCH_ELIMIT)
 		rc = 0;

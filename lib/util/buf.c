@@ -42,7 +42,8 @@ buf_reserve(struct vouch__buf *b, size_t more)
 	need = b->len + more + 1;
 	if (need <= b->cap)
 		return 0;
-	ncap = b->cap ? b->cap : 64;
+	/* Most buffers end up holding a few hundred octets. */
+	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > (size_t)-1 / 2 ? need : ncap * 2;
 	p = vouch__realloc(b->data, ncap);

@@ -8,44 +8,56 @@
 
 #include "util/util.h"
 
+/* RFC 5322 dot-atom-text (ASCII): atext runs separated by single dots;
+ * its length in *n. */
 static int
-is_atext(int c)
+is_dot_atom(const char *s, size_t *n)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~",
-	    c) != NULL);
-}
+	size_t i;
 
-/* RFC 5322 dot-atom-text: atext runs separated by single dots. */
-static int
-is_dot_atom(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+	if (s[0] == '\0' || s[0] == '.')
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '.' && (s[i + 1] == '.' || s[i + 1] == '\0'))
 			return 0;
-		if (s[i] != '.' && !is_atext((unsigned char)s[i]))
+		if (s[i] != '.' &&
+		    (vouch__ctab[(unsigned char)s[i]] & VOUCH__C_ATEXT) == 0)
 			return 0;
 	}
+	*n = i;
 	return 1;
 }
 
+/* Does c need a backslash inside delimiters e1 and e2? */
+static int
+is_esc(unsigned char c, char e1, char e2)
+{
+	return c == '\\' || c == (unsigned char)e1 || c == (unsigned char)e2;
+}
+
 /*
- * s with the octets in esc preceded by a backslash.  Control bytes and
- * octets that are not well-formed UTF-8 never reach a header: each
- * becomes '?' (RFC 8616 allows UTF-8 there, nothing else).
+ * s with the backslash and the delimiters e1 and e2 preceded by a
+ * backslash.  Control bytes and octets that are not well-formed UTF-8
+ * never reach a header: each becomes '?' (RFC 8616 allows UTF-8 there,
+ * nothing else).  Runs of printable ASCII that need no escape go out in
+ * one piece.
  */
 static int
-put_text(struct vouch__buf *b, const char *s, const char *esc)
+put_text(struct vouch__buf *b, const char *s, char e1, char e2)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *u = (const unsigned char *)s, *run;
 	size_t n;
 	int rc = 0;
 
 	while (*u != '\0' && rc == 0) {
+		for (run = u; *u >= 0x20 && *u < 0x7f && !is_esc(*u, e1, e2);
+		    u++)
+			;
+		if (u > run && (rc = vouch__buf_append(b, run,
+		    (size_t)(u - run))) != 0)
+			break;
+		if (*u == '\0')
+			break;
 		if (*u >= 0x80) {
 			n = vouch__utf8_len(u, (size_t)-1);
 			rc = n == 0 ? vouch__buf_putc(b, '?') :
@@ -53,7 +65,7 @@ put_text(struct vouch__buf *b, const char *s, const char *esc)
 			u += n == 0 ? 1 : n;
 			continue;
 		}
-		if (strchr(esc, *u) != NULL)
+		if (is_esc(*u, e1, e2))
 			rc = vouch__buf_putc(b, '\\');
 		if (rc == 0)
 			rc = vouch__buf_putc(b, (*u < 0x20 || *u == 0x7f) ?
@@ -66,12 +78,13 @@ put_text(struct vouch__buf *b, const char *s, const char *esc)
 int
 vouch__hdr_value(struct vouch__buf *b, const char *s)
 {
+	size_t n;
 	int rc;
 
-	if (is_dot_atom(s))
-		return vouch__buf_puts(b, s);
+	if (is_dot_atom(s, &n))
+		return vouch__buf_append(b, s, n);
 	if ((rc = vouch__buf_putc(b, '"')) == 0)
-		rc = put_text(b, s, "\"\\");
+		rc = put_text(b, s, '"', '"');
 	return rc ? rc : vouch__buf_putc(b, '"');
 }
 
@@ -84,12 +97,12 @@ vouch__hdr_pvalue(struct vouch__buf *b, const char *s)
 {
 	const char *at = strrchr(s, '@');
 	char local[512];
-	size_t ll = at ? (size_t)(at - s) : 0;
+	size_t ll = at ? (size_t)(at - s) : 0, n;
 
-	if (at != NULL && ll < sizeof(local) && is_dot_atom(at + 1)) {
+	if (at != NULL && ll < sizeof(local) && is_dot_atom(at + 1, &n)) {
 		memcpy(local, s, ll);
 		local[ll] = '\0';
-		if (ll == 0 || is_dot_atom(local))
+		if (ll == 0 || is_dot_atom(local, &n))
 			return vouch__buf_puts(b, s);
 	}
 	return vouch__hdr_value(b, s);
@@ -98,5 +111,5 @@ vouch__hdr_pvalue(struct vouch__buf *b, const char *s)
 int
 vouch__hdr_comment(struct vouch__buf *b, const char *s)
 {
-	return put_text(b, s, "()\\");
+	return put_text(b, s, '(', ')');
 }

@@ -45,12 +45,6 @@ vouch__strcaseeq(const char *a, const char *b)
 	return *a == *b;
 }
 
-int
-vouch__memcaseeq(const char *a, size_t alen, const char *b)
-{
-	return strlen(b) == alen && vouch__strncaseeq(a, b, alen);
-}
-
 size_t
 vouch__strlcpy(char *dst, const char *src, size_t size)
 {
@@ -63,6 +57,16 @@ vouch__strlcpy(char *dst, const char *src, size_t size)
 		dst[k] = '\0';
 	}
 	return n;
+}
+
+size_t
+vouch__strlcat(char *dst, const char *src, size_t size)
+{
+	size_t d = strnlen(dst, size);
+
+	if (d == size)
+		return size + strlen(src);
+	return d + vouch__strlcpy(dst + d, src, size - d);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <vouch/err.h>
 
@@ -62,12 +63,37 @@ void *vouch__arena_memdup(struct vouch__arena *a, const void *p, size_t n);
 /* ---- strings ----------------------------------------------------------- */
 int vouch__strcaseeq(const char *a, const char *b);
 int vouch__strncaseeq(const char *a, const char *b, size_t n);
-/* a (alen bytes) equals the NUL-terminated b, ignoring ASCII case. */
-int vouch__memcaseeq(const char *a, size_t alen, const char *b);
+/* a (alen bytes) equals the NUL-terminated b, ignoring ASCII case.
+ * Inline, so that the length of a literal b is known at compile time:
+ * field names are compared this way for every field of a message. */
+static inline int
+vouch__memcaseeq(const char *a, size_t alen, const char *b)
+{
+	return strlen(b) == alen && vouch__strncaseeq(a, b, alen);
+}
 int vouch__tolower(int c);
 void vouch__lower(char *s);
 /* Bounded copy like strlcpy: returns strlen(src). */
 size_t vouch__strlcpy(char *dst, const char *src, size_t size);
+/* Append like strlcat, so a few of them write what snprintf with "%s"
+ * only would, cut at the same octet; returns the length it wanted. */
+size_t vouch__strlcat(char *dst, const char *src, size_t size);
+
+/* ---- character classes of header text (cclass.c) ---------------------- */
+#define VOUCH__C_ATEXT 0x01	/* RFC 5322 3.2.3 atext (ASCII) */
+#define VOUCH__C_TOKEN 0x02	/* RFC 2045 5.1 token octet (ASCII) */
+#define VOUCH__C_KEY 0x04	/* RFC 5321 Keyword: ALPHA / DIGIT / "-" */
+#define VOUCH__C_DIGIT 0x08
+#define VOUCH__C_DOT 0x10	/* "." */
+#define VOUCH__C_AT 0x20	/* "@" */
+#define VOUCH__C_HIGH 0x40	/* 0x80 and above (UTF-8, RFC 6532) */
+/* SP, HTAB, backslash, DQUOTE and parentheses: where a word of a
+ * structured value may end or a quoted part begin. */
+#define VOUCH__C_WORDSTOP 0x80
+extern const unsigned char vouch__ctab[256];
+/* The classes of octet c: the table, and VOUCH__C_HIGH from 0x80. */
+#define vouch__cclass(c) ((unsigned)vouch__ctab[(unsigned char)(c)] | \
+	((unsigned char)(c) >= 0x80 ? VOUCH__C_HIGH : 0u))
 
 /* ---- header values (hdrval.c) ----------------------------------------- */
 /* s as a dot-atom when it is one, else a quoted-string. */

@@ -290,9 +290,17 @@ decide(struct vouch_verdict_ctx *c)
 		c->pub.action = VOUCH_VERDICT_TEMPFAIL;
 		set_reply(c, c->tempfail);
 	}
-	(void)snprintf(c->reason, sizeof(c->reason), "%s: dmarc=%s for %s "
-	    "(%s)", vouch_verdict_action_name(c->pub.action),
-	    vouch_dmarc_result_name(d->result), from, d->reason);
+	/* "ACTION: dmarc=RESULT for FROM (REASON)", cut to the buffer */
+	(void)vouch__strlcpy(c->reason, vouch_verdict_action_name(
+	    c->pub.action), sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, ": dmarc=", sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, vouch_dmarc_result_name(d->result),
+	    sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, " for ", sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, from, sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, " (", sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, d->reason, sizeof(c->reason));
+	(void)vouch__strlcat(c->reason, ")", sizeof(c->reason));
 	c->pub.reason = c->reason;
 }
 
