@@ -174,4 +174,107 @@ VOUCH_API int vouch_report_parse(const void *data, size_t len,
     const struct vouch_report_handler *h, void *arg,
     struct vouch_error *err);
 
+/* ==== Analysis: who sends as a domain (report_classify.c) ==============
+ *
+ * Pure logic over what the reports say about one sending IP (a "source"):
+ * no DNS, no store.  vouch report sources and readiness classify each
+ * source with vouch_report_classify(); docs/reports.md ("Analysis and
+ * classification") gives the rules and their thresholds in words.
+ *
+ * Counts are messages (sums of record counts).  The caller decides, for
+ * each domain seen in the source's SPF and DKIM results, whether it is
+ * aligned with the source's header From domain (vouch_report_aligned())
+ * and whether it belongs to the sending service it matched (sender
+ * knowledge, vouch/senders.h).  Text in the result is built from the
+ * domains given, which are untrusted: escape it wherever it is shown.
+ */
+
+enum vouch_report_class {
+	VOUCH_REPORT_AUTHORIZED = 0,	/* passes DMARC for its volume */
+	VOUCH_REPORT_AUTHORIZED_FAILING, /* belongs to the domain, fails */
+	VOUCH_REPORT_FORWARDED,		/* relays the domain's mail */
+	VOUCH_REPORT_UNAUTHORIZED	/* none of the above */
+};
+
+/* A domain in a source's SPF or DKIM results. */
+struct vouch_report_authdom {
+	const char *domain;
+	uint64_t messages;		/* messages with a result for it */
+	uint64_t pass;			/* of those, result pass */
+	int aligned;			/* aligned with the header From */
+	int service;			/* one of the matched service's
+					   domains */
+};
+
+struct vouch_report_source {
+	const char *domain;		/* the header From domain of most of
+					   its mail (fix text); may be NULL */
+	uint64_t messages;
+	uint64_t dmarc_pass;		/* policy_evaluated spf/dkim pass */
+	uint64_t spf_aligned;		/* policy_evaluated spf pass */
+	uint64_t dkim_aligned;		/* policy_evaluated dkim pass */
+	uint64_t spf_pass;		/* raw SPF pass, aligned or not */
+	uint64_t dkim_pass;		/* raw DKIM pass, aligned or not */
+	uint64_t forwarded;		/* reason forwarded, mailing_list,
+					   trusted_forwarder, or arc=pass */
+	size_t nspf;
+	const struct vouch_report_authdom *spf;
+	size_t ndkim;
+	const struct vouch_report_authdom *dkim;
+	const char *service;		/* name of the service matched (by
+					   reverse DNS or a domain), or NULL */
+	const char *spf_include;	/* that service's SPF include */
+};
+
+#define VOUCH_REPORT_REASONS_MAX 6
+#define VOUCH_REPORT_FIXES_MAX 4
+#define VOUCH_REPORT_TEXT_MAX 384	/* one reason or fix, truncated */
+
+/*
+ * The class, the observations that led to it (reasons) and, for a
+ * source with failing mail that the domain owner can repair, what to
+ * change (fixes: most useful first).  Filled by value; nothing to free.
+ */
+struct vouch_report_classification {
+	enum vouch_report_class cls;
+	size_t nreasons;
+	char reasons[VOUCH_REPORT_REASONS_MAX][VOUCH_REPORT_TEXT_MAX];
+	size_t nfixes;
+	char fixes[VOUCH_REPORT_FIXES_MAX][VOUCH_REPORT_TEXT_MAX];
+};
+
+/* Classify src into *out.  Never fails. */
+VOUCH_API void vouch_report_classify(const struct vouch_report_source *src,
+    struct vouch_report_classification *out);
+
+/* "authorized", "authorized-failing", "forwarded", "unauthorized". */
+VOUCH_API const char *vouch_report_class_name(enum vouch_report_class c);
+
+/* Whether a source of this class sends the domain's own mail (all but
+ * unauthorized): its failing volume is what a stricter policy loses. */
+VOUCH_API int vouch_report_class_legitimate(enum vouch_report_class c);
+
+/*
+ * Identifier alignment (RFC 9989 3.2.10, RFC 7489 3.1): strict, the two
+ * names are equal (ASCII case ignored, a final dot ignored); relaxed,
+ * they have the same organizational domain by the Public Suffix List
+ * (psl NULL: the default list, vouch_psl_load()).  A name the list
+ * cannot read aligns only with an equal name.
+ */
+VOUCH_API int vouch_report_aligned(const struct vouch_psl *psl,
+    const char *a, const char *b, int strict);
+
+/*
+ * Recompute a record's DMARC alignment from its auth_results under other
+ * alignment modes: SPF aligns when an SPF result with scope mfrom (or no
+ * scope) is pass for a domain aligned with header_from, or, when the
+ * record has no such result, a helo-scope pass does (RFC 9989 3.2.4:
+ * HELO stands in for the null reverse-path); DKIM aligns when a DKIM
+ * result is pass for an aligned domain.
+ */
+VOUCH_API void vouch_report_realign(const struct vouch_psl *psl,
+    const char *header_from, const struct vouch_report_dkim *dkim,
+    size_t ndkim, const struct vouch_report_spf *spf, size_t nspf,
+    int adkim_strict, int aspf_strict, int *spf_aligned, int *dkim_aligned);
+
 #endif /* VOUCH_REPORT_H */

@@ -14,5 +14,6 @@
 #include <vouch/authres.h>
 #include <vouch/verdict.h>
 #include <vouch/report.h>
+#include <vouch/senders.h>
 
 #endif /* VOUCH_VOUCH_H */
