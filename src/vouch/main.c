@@ -20,6 +20,8 @@ static const struct cmd {
 	    "walk (RFC 9989)"},
 	{"check", cmd_check, "the receiver's verdict on a message: SPF, "
 	    "DKIM, DMARC, action"},
+	{"report", cmd_report, "import DMARC reports, see who sends as a "
+	    "domain"},
 };
 
 static void
