@@ -54,13 +54,17 @@ fail:
 void
 vouch_store_close(struct vouch_store *s)
 {
-	size_t i;
+	size_t i, j;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < VOUCH__ST__COUNT; i++)
 		if (s->st[i] != NULL)
 			s->ops->finish(s->st[i]);
+	for (i = 0; i < VOUCH__BT__COUNT; i++)
+		for (j = 0; j <= VOUCH__BATCH_LOG; j++)
+			if (s->bst[i][j] != NULL)
+				s->ops->finish(s->bst[i][j]);
 	if (s->db != NULL)
 		s->db->ops->close(s->db);
 	vouch__free(s);

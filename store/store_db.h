@@ -39,6 +39,11 @@ struct vouch__db_ops {
 	const char *serial_pk;	/* an auto-increment BIGINT primary key:
 				   "INTEGER PRIMARY KEY" or
 				   "BIGSERIAL PRIMARY KEY" */
+	unsigned batch_rows;	/* rows per INSERT during import
+				   (store_batch.c): 1 or a power of 2 */
+	const char *keyed;	/* after a table whose primary key is its
+				   only key: " WITHOUT ROWID" (SQLite keeps
+				   one b-tree instead of two) or "" */
 	void (*close)(struct vouch__db *db);
 	/* Run one or more statements without parameters or results. */
 	int (*exec)(struct vouch__db *db, const char *sql,

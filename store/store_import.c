@@ -8,8 +8,10 @@
  *           Otherwise find or insert the raw input and link it.
  *   record  INSERT the record (store_record.c: the first DKIM and SPF
  *           results are columns of its row; further ones and commented
- *           reasons go to record_extra).
- *   end     commit.
+ *           reasons go to record_extra), at once or, for a backend with
+ *           a round trip per statement, gathered into multi-row INSERTs
+ *           (store_batch.c).
+ *   end     insert what is still gathered, commit.
  *
  * A parse error, a limit or a database failure rolls back the report
  * being stored; those committed before it stay.  Failure reports are
@@ -41,6 +43,7 @@ align_word(int strict)
 int
 vouch__imp_fail(struct vouch__imp *im, int rc)
 {
+	vouch__imp_rows_clear(im);
 	if (im->in_tx)
 		im->s->ops->rollback(im->s->db);
 	im->in_tx = 0;
@@ -166,6 +169,7 @@ on_meta(void *arg, const struct vouch_report_meta *m)
 
 	if (im->in_tx)		/* the parser ended the last one early */
 		s->ops->rollback(s->db);
+	vouch__imp_rows_clear(im);
 	im->in_tx = im->skip = 0;
 	im->nth++;
 	im->records = im->messages = 0;
@@ -211,7 +215,8 @@ on_end(void *arg, const struct vouch_report_meta *m, size_t n)
 		im->skip = 0;
 		return 0;
 	}
-	if ((rc = im->s->ops->commit(im->s->db, &im->err)) != 0)
+	if ((rc = vouch__imp_rows_flush(im)) != 0 ||
+	    (rc = im->s->ops->commit(im->s->db, &im->err)) != 0)
 		return vouch__imp_fail(im, vouch__store_context(&im->err, rc,
 		    "storing report %zu of the input", im->nth));
 	im->in_tx = 0;
@@ -269,12 +274,14 @@ vouch_store_import(struct vouch_store *s, const void *data, size_t len,
 		return vouch__error(err, VOUCH_ENOMEM, 0, "out of memory");
 	vouch__raw_init(&im.raw, data, len, now);
 	vouch__buf_init(&im.reasons, REASONS_MAX);
+	vouch__imp_rows_init(&im);
 	rc = vouch_report_parse(data, len, lim, &h, &im, err);
 	if (im.in_tx)		/* a parse error in the middle of a report */
 		s->ops->rollback(s->db);
 	if (rc != 0 && im.failed && err != NULL)
 		*err = im.err;
 	vouch__buf_free(&im.reasons);
+	vouch__imp_rows_free(&im);
 	vouch__raw_free(&im.raw);
 	vouch__arena_free(&tmp);
 	if (res != NULL)

@@ -7,6 +7,7 @@
  *   store_schema.c   the versioned migrations applied on open
  *   store_import.c   vouch_store_import(): one transaction per report
  *   store_record.c   one aggregate record and its side rows
+ *   store_batch.c    rows gathered for multi-row INSERTs
  *   store_raw.c      the raw input (SHA-256, gzip) and failure reports
  *   store_query.c    the query filter, summary, raw download, PTR cache
  *   store_rows.c     every record for export; the failure reports
@@ -36,18 +37,28 @@ enum vouch__st {
 	VOUCH__ST_REPORT_RAW,	/* link a report to its raw input */
 	VOUCH__ST_RAW,		/* insert a raw input if new */
 	VOUCH__ST_RAW_ID,	/* a raw input's id by SHA-256 */
-	VOUCH__ST_RECORD,	/* insert a record */
-	VOUCH__ST_EXTRA,	/* one more auth result or a reason */
 	VOUCH__ST_FAILURE,	/* insert a failure report, RETURNING id */
 	VOUCH__ST_FAILURE_RAW,	/* link a failure report to its raw input */
 	VOUCH__ST__COUNT
 };
+
+/* The tables import writes in batches (store_batch.c). */
+enum vouch__bt {
+	VOUCH__BT_RECORD = 0,	/* records */
+	VOUCH__BT_EXTRA,	/* record_extra */
+	VOUCH__BT__COUNT
+};
+
+/* At most 2^VOUCH__BATCH_LOG rows per statement. */
+#define VOUCH__BATCH_LOG 5
 
 struct vouch_store {
 	struct vouch__db *db;
 	const struct vouch__db_ops *ops;
 	int version;			/* schema version after open */
 	struct vouch__stmt *st[VOUCH__ST__COUNT];
+	/* INSERTs of 2^j rows, prepared on first use */
+	struct vouch__stmt *bst[VOUCH__BT__COUNT][VOUCH__BATCH_LOG + 1];
 };
 
 /* A message count above this in one record refuses the report: sums
@@ -150,6 +161,41 @@ int vouch__failure_store(struct vouch_store *s, struct vouch__raw *raw,
     const char *source, const struct vouch_report_failure *f,
     struct vouch_error *err);
 
+/* ---- store_batch.c ---------------------------------------------------- */
+
+/* One column value of a row: an integer, or text (NULL: SQL NULL). */
+struct vouch__val {
+	const char *s;
+	int64_t i;
+	int is_int;
+};
+
+/* The rows of one table waiting for their INSERT. */
+struct vouch__batch {
+	enum vouch__bt kind;
+	const char *head;	/* "INSERT INTO t (a, b) VALUES " */
+	int ncols;
+	size_t n;		/* rows pending */
+	struct vouch__val *v;	/* batch_rows rows of ncols values */
+	struct vouch__arena a;	/* their texts */
+};
+
+void vouch__batch_init(struct vouch__batch *b, enum vouch__bt kind,
+    const char *head, int ncols);
+/* Forget the pending rows (the report is rolled back). */
+void vouch__batch_clear(struct vouch__batch *b);
+void vouch__batch_free(struct vouch__batch *b);
+/*
+ * Add a row of ncols values (borrowed for the call).  With batch_rows 1
+ * it is inserted at once; otherwise it is copied, and *full says that
+ * the batch must be flushed before the next row.
+ */
+int vouch__batch_add(struct vouch_store *s, struct vouch__batch *b,
+    const struct vouch__val *row, int *full, struct vouch_error *err);
+/* Insert the pending rows; the batch is empty afterwards in any case. */
+int vouch__batch_flush(struct vouch_store *s, struct vouch__batch *b,
+    struct vouch_error *err);
+
 /* ---- store_import.c, store_record.c ---------------------------------- */
 
 /* One vouch_store_import() call. */
@@ -168,6 +214,7 @@ struct vouch__imp {
 	int64_t day;		/* its date_begin in days */
 	uint64_t records, messages;	/* its totals, counted on commit */
 	struct vouch__buf reasons;	/* a record's reason types */
+	struct vouch__batch rec, extra;	/* rows not inserted yet */
 };
 
 /* A callback's failure: the report rolled back, the error kept in im->err
@@ -177,6 +224,12 @@ int vouch__imp_fail(struct vouch__imp *im, int rc);
 /* The parser's record callback (arg is the vouch__imp). */
 int vouch__imp_record(void *arg, const struct vouch_report_meta *m,
     const struct vouch_report_record *r);
+/* The batches of im set up, emptied, freed (store_record.c); flushed:
+ * records first, as record_extra rows refer to them. */
+void vouch__imp_rows_init(struct vouch__imp *im);
+void vouch__imp_rows_clear(struct vouch__imp *im);
+void vouch__imp_rows_free(struct vouch__imp *im);
+int vouch__imp_rows_flush(struct vouch__imp *im);
 
 /* ---- store_query.c: the filtered query every reader runs -------------- */
 

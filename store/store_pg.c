@@ -721,6 +721,10 @@ static const struct vouch__db_ops pg_ops = {
 	.name = "postgresql",
 	.blob_type = "BYTEA",
 	.serial_pk = "BIGSERIAL PRIMARY KEY",
+	.keyed = "",
+	/* A round trip per statement: import sends 32 rows in one INSERT
+	 * (records: 32 x 24 parameters, under PG_MAX_PARAMS). */
+	.batch_rows = 32,
 	.close = pg_close,
 	.exec = pg_exec,
 	.prepare = pg_prepare,

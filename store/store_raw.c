@@ -161,8 +161,9 @@ raw_lookup(struct vouch_store *s, const struct vouch__raw *r, int64_t *id,
 	return vouch__store_id(s, st, id, err);
 }
 
+/* 1 with *id when inserted, 0 when the store has it already. */
 static int
-raw_insert(struct vouch_store *s, const struct vouch__raw *r,
+raw_insert(struct vouch_store *s, const struct vouch__raw *r, int64_t *id,
     struct vouch_error *err)
 {
 	struct vouch__stmt *st;
@@ -171,7 +172,7 @@ raw_insert(struct vouch_store *s, const struct vouch__raw *r,
 
 	rc = vouch__store_stmt(s, VOUCH__ST_RAW, "INSERT INTO raw_inputs "
 	    "(sha256, size, gz, imported) VALUES (?, ?, ?, ?) "
-	    "ON CONFLICT (sha256) DO NOTHING", &st, err);
+	    "ON CONFLICT (sha256) DO NOTHING RETURNING id", &st, err);
 	if (rc != 0)
 		return rc;
 	vouch__bind_start(&b, s, st);
@@ -184,7 +185,7 @@ raw_insert(struct vouch_store *s, const struct vouch__raw *r,
 	vouch__bind_int(&b, r->now);
 	if ((rc = vouch__bind_done(&b, err)) != 0)
 		return rc;
-	return vouch__store_run(s, st, err);
+	return vouch__store_id(s, st, id, err);
 }
 
 int
@@ -200,12 +201,13 @@ vouch__raw_row(struct vouch_store *s, struct vouch__raw *r, int64_t *id,
 	if (r->sha256[0] == '\0' &&
 	    (rc = vouch__sha256_hex(r->data, r->len, r->sha256)) != 0)
 		return vouch__error(err, rc, 0, "hashing the raw input failed");
-	if ((rc = raw_lookup(s, r, id, err)) != 0)
-		return rc < 0 ? rc : 0;
+	/* Inserted first, looked up only when it was there: an input is
+	 * nearly always new when one of its reports is. */
 	if (r->gz == NULL && !is_gzip(r) && (rc = compress_raw(r, err)) != 0)
 		return rc;
-	if ((rc = raw_insert(s, r, err)) != 0 ||
-	    (rc = raw_lookup(s, r, id, err)) < 0)
+	if ((rc = raw_insert(s, r, id, err)) != 0)
+		return rc < 0 ? rc : 0;
+	if ((rc = raw_lookup(s, r, id, err)) < 0)
 		return rc;
 	return rc == 1 ? 0 : vouch__error(err, VOUCH_EINTERNAL, 0, "the raw "
 	    "input row vanished after its insert");

@@ -4,7 +4,9 @@
  * joined by spaces, what the sources query needs precomputed: any DKIM
  * pass, forwarded), and the rare rest in record_extra (further DKIM and
  * SPF results; the reasons, when one has a comment).  Inside the report's
- * transaction (store_import.c).
+ * transaction (store_import.c); rows go through store_batch.c, which
+ * inserts them at once or gathers them into multi-row INSERTs, records
+ * always before the record_extra rows that refer to them.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -82,17 +84,6 @@ spf_values(const struct vouch_report_spf *p, const char *v[4])
 	v[3] = p->human_result;
 }
 
-/* The count of results, then the first one's columns (NULL for none). */
-static void
-bind_first(struct vouch__bind *b, size_t n, const char *const v[4])
-{
-	int i;
-
-	vouch__bind_int(b, (int64_t)n);
-	for (i = 0; i < 4; i++)
-		vouch__bind_text(b, n > 0 ? v[i] : NULL);
-}
-
 static int
 any_dkim_pass(const struct vouch_report_record *r)
 {
@@ -105,77 +96,135 @@ any_dkim_pass(const struct vouch_report_record *r)
 	return 0;
 }
 
-#define RECORD_SQL "INSERT INTO records (id, report, day, ip, msg_count, " \
+#define RECORD_HEAD "INSERT INTO records (id, report, day, ip, msg_count, " \
 	"disposition, eval_dkim, eval_spf, reasons, header_from, " \
 	"envelope_from, envelope_to, ndkim, dkim_domain, dkim_selector, " \
 	"dkim_result, dkim_human, nspf, spf_domain, spf_scope, spf_result, " \
-	"spf_human, dkim_pass, forwarded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	"spf_human, dkim_pass, forwarded) VALUES "
+#define RECORD_COLS 24
+#define EXTRA_HEAD "INSERT INTO record_extra (record, kind, n, domain, " \
+	"scope, result, comment) VALUES "
+#define EXTRA_COLS 7
+
+void
+vouch__imp_rows_init(struct vouch__imp *im)
+{
+	vouch__batch_init(&im->rec, VOUCH__BT_RECORD, RECORD_HEAD,
+	    RECORD_COLS);
+	vouch__batch_init(&im->extra, VOUCH__BT_EXTRA, EXTRA_HEAD, EXTRA_COLS);
+}
+
+void
+vouch__imp_rows_clear(struct vouch__imp *im)
+{
+	vouch__batch_clear(&im->rec);
+	vouch__batch_clear(&im->extra);
+}
+
+void
+vouch__imp_rows_free(struct vouch__imp *im)
+{
+	vouch__batch_free(&im->rec);
+	vouch__batch_free(&im->extra);
+}
+
+int
+vouch__imp_rows_flush(struct vouch__imp *im)
+{
+	int rc = vouch__batch_flush(im->s, &im->rec, &im->err);
+
+	if (rc != 0) {
+		vouch__batch_clear(&im->extra);
+		return rc;
+	}
+	return vouch__batch_flush(im->s, &im->extra, &im->err);
+}
+
+/* One row into batch b, and both batches flushed when it is full. */
+static int
+add_row(struct vouch__imp *im, struct vouch__batch *b,
+    const struct vouch__val *row)
+{
+	int rc, full;
+
+	if ((rc = vouch__batch_add(im->s, b, row, &full, &im->err)) != 0 ||
+	    !full)
+		return rc;
+	return vouch__imp_rows_flush(im);
+}
+
+static void
+put_int(struct vouch__val *v, int64_t i)
+{
+	v->is_int = 1;
+	v->i = i;
+	v->s = NULL;
+}
+
+static void
+put_text(struct vouch__val *v, const char *s)
+{
+	v->is_int = 0;
+	v->i = 0;
+	v->s = s;
+}
+
+/* The count of results, then the first one's columns (NULL for none). */
+static void
+put_first(struct vouch__val *v, size_t n, const char *const t[4])
+{
+	int i;
+
+	put_int(&v[0], (int64_t)n);
+	for (i = 0; i < 4; i++)
+		put_text(&v[1 + i], n > 0 ? t[i] : NULL);
+}
 
 static int
 insert_record(struct vouch__imp *im, const struct vouch_report_record *r,
     int64_t id, const char *ip, int forwarded)
 {
-	struct vouch_store *s = im->s;
-	struct vouch__stmt *st;
-	struct vouch__bind b;
+	struct vouch__val v[RECORD_COLS];
 	const char *dkim[4] = {NULL, NULL, NULL, NULL};
 	const char *spf[4] = {NULL, NULL, NULL, NULL};
-	int rc;
 
-	rc = vouch__store_stmt(s, VOUCH__ST_RECORD, RECORD_SQL, &st, &im->err);
-	if (rc != 0)
-		return rc;
 	if (r->ndkim > 0)
 		dkim_values(&r->dkim_results[0], dkim);
 	if (r->nspf > 0)
 		spf_values(&r->spf_results[0], spf);
-	vouch__bind_start(&b, s, st);
-	vouch__bind_int(&b, id);
-	vouch__bind_int(&b, im->report);
-	vouch__bind_int(&b, im->day);
-	vouch__bind_text(&b, ip);
-	vouch__bind_int(&b, (int64_t)r->count);
-	vouch__bind_text(&b, r->disposition);
-	vouch__bind_text(&b, r->dkim);
-	vouch__bind_text(&b, r->spf);
-	vouch__bind_text(&b, r->nreasons > 0 ? im->reasons.data : NULL);
-	vouch__bind_text(&b, r->header_from);
-	vouch__bind_text(&b, r->envelope_from);
-	vouch__bind_text(&b, r->envelope_to);
-	bind_first(&b, r->ndkim, dkim);
-	bind_first(&b, r->nspf, spf);
-	vouch__bind_int(&b, any_dkim_pass(r));
-	vouch__bind_int(&b, forwarded);
-	if ((rc = vouch__bind_done(&b, &im->err)) != 0)
-		return rc;
-	return vouch__store_run(s, st, &im->err);
+	put_int(&v[0], id);
+	put_int(&v[1], im->report);
+	put_int(&v[2], im->day);
+	put_text(&v[3], ip);
+	put_int(&v[4], (int64_t)r->count);
+	put_text(&v[5], r->disposition);
+	put_text(&v[6], r->dkim);
+	put_text(&v[7], r->spf);
+	put_text(&v[8], r->nreasons > 0 ? im->reasons.data : NULL);
+	put_text(&v[9], r->header_from);
+	put_text(&v[10], r->envelope_from);
+	put_text(&v[11], r->envelope_to);
+	put_first(&v[12], r->ndkim, dkim);
+	put_first(&v[17], r->nspf, spf);
+	put_int(&v[22], any_dkim_pass(r));
+	put_int(&v[23], forwarded);
+	return add_row(im, &im->rec, v);
 }
 
 /* One record_extra row: kind, its position n and four values. */
 static int
 insert_extra(struct vouch__imp *im, int64_t record, const char *kind, size_t n,
-    const char *const v[4])
+    const char *const t[4])
 {
-	struct vouch_store *s = im->s;
-	struct vouch__stmt *st;
-	struct vouch__bind b;
-	int rc, i;
+	struct vouch__val v[EXTRA_COLS];
+	int i;
 
-	rc = vouch__store_stmt(s, VOUCH__ST_EXTRA, "INSERT INTO record_extra "
-	    "(record, kind, n, domain, scope, result, comment) VALUES (?, ?, "
-	    "?, ?, ?, ?, ?)", &st, &im->err);
-	if (rc != 0)
-		return rc;
-	vouch__bind_start(&b, s, st);
-	vouch__bind_int(&b, record);
-	vouch__bind_text(&b, kind);
-	vouch__bind_int(&b, (int64_t)n);
+	put_int(&v[0], record);
+	put_text(&v[1], kind);
+	put_int(&v[2], (int64_t)n);
 	for (i = 0; i < 4; i++)
-		vouch__bind_text(&b, v[i]);
-	if ((rc = vouch__bind_done(&b, &im->err)) != 0)
-		return rc;
-	return vouch__store_run(s, st, &im->err);
+		put_text(&v[3 + i], t[i]);
+	return add_row(im, &im->extra, v);
 }
 
 static int

@@ -11,8 +11,11 @@
  *
  * A migration is append-only: once released, its text never changes;
  * a change is a new migration.  The SQL is portable (store_db.h) but for
- * the two words the backends spell differently: {pk} (an auto-increment
- * BIGINT primary key) and {blob}.  docs/store.md explains every table.
+ * the words the backends spell differently: {pk} (an auto-increment
+ * BIGINT primary key), {blob}, and {keyed} after a table whose primary key
+ * is all it is looked up by (SQLite: WITHOUT ROWID, one b-tree to write
+ * instead of a table and its key's index).  docs/store.md explains every
+ * table.
  */
 #include <string.h>
 #include <time.h>
@@ -57,7 +60,7 @@ static const char schema_v1[] =
     " report BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
     " n INTEGER NOT NULL,"
     " message TEXT NOT NULL,"
-    " PRIMARY KEY (report, n));"
+    " PRIMARY KEY (report, n)){keyed};"
     "CREATE TABLE records ("
     " id {pk},"
     " report BIGINT NOT NULL,"
@@ -91,7 +94,7 @@ static const char schema_v1[] =
     " scope TEXT,"
     " result TEXT,"
     " comment TEXT,"
-    " PRIMARY KEY (record, kind, n));"
+    " PRIMARY KEY (record, kind, n)){keyed};"
     "CREATE TABLE failures ("
     " id {pk},"
     " sha256 TEXT NOT NULL UNIQUE,"
@@ -147,6 +150,9 @@ expand(const struct vouch__db_ops *ops, const char *t, struct vouch__buf *b)
 		} else if (rc == 0 && strncmp(p, "{blob}", 6) == 0) {
 			rc = vouch__buf_puts(b, ops->blob_type);
 			t = p + 6;
+		} else if (rc == 0 && strncmp(p, "{keyed}", 7) == 0) {
+			rc = vouch__buf_puts(b, ops->keyed);
+			t = p + 7;
 		} else if (rc == 0) {
 			rc = vouch__buf_putc(b, '{');
 			t = p + 1;

@@ -216,6 +216,8 @@ static const struct vouch__db_ops sq_ops = {
 	.name = "sqlite",
 	.blob_type = "BLOB",
 	.serial_pk = "INTEGER PRIMARY KEY",
+	.keyed = " WITHOUT ROWID",
+	.batch_rows = 1,
 	.close = sq_close,
 	.exec = sq_exec,
 	.prepare = sq_prepare,
@@ -257,9 +259,16 @@ sq_setup(sqlite3 *h, struct vouch_error *err)
 			break;
 		sqlite3_sleep(10);
 	}
+	/*
+	 * Import commits once per report, each commit rewriting the same
+	 * few index pages: a checkpoint every 4,096 WAL pages (16 MiB)
+	 * instead of 1,000 copies such a page into the database once for
+	 * four times as many reports, and syncs a quarter as often.
+	 */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h, "PRAGMA synchronous = NORMAL;"
-		    "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		    "PRAGMA foreign_keys = ON;"
+		    "PRAGMA wal_autocheckpoint = 4096", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_fail(h, rc, err);
 }
 

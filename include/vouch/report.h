@@ -7,9 +7,11 @@
  * ARF multipart/report).  The container is told by content, never by a
  * name.
  *
- * Parsing is streaming: XML goes to expat as it is decompressed, and each
- * <record> is handed to the caller's callback as soon as it is complete,
- * so memory stays flat whatever the number of records.  The metadata
+ * Parsing is streaming: up to 4 MiB of XML is gathered and given to expat
+ * in one call (much faster than feeding it in pieces), larger documents
+ * go to expat piece by piece as they are decompressed, and each <record>
+ * is handed to the caller's callback as soon as it is complete, so memory
+ * stays bounded whatever the number of records.  The metadata
  * (report_metadata and policy_published) is handed over once, before the
  * first record (or at the end for a report without records).
  *

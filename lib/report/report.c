@@ -126,9 +126,8 @@ stream_all(struct vouch__rctx *c, const unsigned char *p, size_t n)
 	struct vouch__sink *s;
 	int rc;
 
-	if ((rc = vouch__sink_new(c, 2, &s)) == 0 &&
-	    (rc = vouch__sink_write(s, p, n)) == 0)
-		rc = vouch__sink_end(s);
+	if ((rc = vouch__sink_new(c, 2, &s)) == 0)
+		rc = vouch__sink_whole(s, p, n);
 	vouch__sink_free(s);
 	return rc;
 }

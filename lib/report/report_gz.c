@@ -10,6 +10,12 @@
  * as an archive declares it: a sink that is XML stops at xml_bytes, one
  * that is an inner gzip at compressed_bytes.
  *
+ * XML is gathered up to VOUCH__RX_WHOLE_MAX bytes and parsed in one final
+ * XML_Parse() call: after every call that is not final, expat walks the
+ * bytes it parsed again to keep its line and column count, a tenth of its
+ * time.  A larger document is streamed from there on, so a sink holds at
+ * most that much XML whatever the size of the report.
+ *
  * Gzip: zlib's inflate with a gzip-only header (no raw deflate, no zlib
  * wrapper); several members one after another are one stream (RFC 1952
  * 2.2); white space after the last member is ignored, anything else after
@@ -41,6 +47,8 @@ struct vouch__sink {
 	unsigned char head[2];
 	size_t nhead;
 	struct vouch__rx *xml;
+	struct vouch__buf whole;	/* XML not parsed yet */
+	int streaming;			/* over the cap: parsed as it comes */
 	struct gz *gz;
 	struct vouch__sink *inner;
 };
@@ -70,6 +78,7 @@ vouch__sink_new(struct vouch__rctx *c, unsigned gzip_levels,
 		return vouch__report_fail(c, VOUCH_ENOMEM, "out of memory");
 	s->c = c;
 	s->gzip_levels = gzip_levels;
+	vouch__buf_init(&s->whole, VOUCH__RX_WHOLE_MAX);
 	return 0;
 }
 
@@ -79,6 +88,7 @@ vouch__sink_free(struct vouch__sink *s)
 	if (s == NULL)
 		return;
 	vouch__rx_free(s->xml);
+	vouch__buf_free(&s->whole);
 	if (s->gz != NULL && s->gz->ready)
 		inflateEnd(&s->gz->z);
 	vouch__free(s->gz);
@@ -189,9 +199,9 @@ gz_write(struct vouch__sink *s, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Bytes after the sniff: counted, then parsed or inflated. */
+/* n more bytes produced, under the kind's limit. */
 static int
-deliver(struct vouch__sink *s, const unsigned char *p, size_t n)
+count(struct vouch__sink *s, size_t n)
 {
 	struct vouch__rctx *c = s->c;
 	size_t max;
@@ -202,8 +212,42 @@ deliver(struct vouch__sink *s, const unsigned char *p, size_t n)
 		    "bytes", s->kind == SINK_XML ? "decompressed XML" :
 		    "gzip data", max);
 	s->produced += n;
+	return 0;
+}
+
+/* XML gathered while it fits in VOUCH__RX_WHOLE_MAX, streamed past that. */
+static int
+xml_write(struct vouch__sink *s, const unsigned char *p, size_t n)
+{
+	int rc;
+
+	if (!s->streaming && n <= VOUCH__RX_WHOLE_MAX - s->whole.len) {
+		if (vouch__buf_append(&s->whole, p, n) != 0)
+			return vouch__report_fail(s->c, VOUCH_ENOMEM, "out of "
+			    "memory");
+		return 0;
+	}
+	if (!s->streaming) {
+		s->streaming = 1;
+		rc = vouch__rx_feed(s->xml, (const unsigned char *)s->whole.data,
+		    s->whole.len, 0);
+		vouch__buf_free(&s->whole);
+		if (rc != 0)
+			return rc;
+	}
+	return vouch__rx_feed(s->xml, p, n, 0);
+}
+
+/* Bytes after the sniff: counted, then parsed or inflated. */
+static int
+deliver(struct vouch__sink *s, const unsigned char *p, size_t n)
+{
+	int rc;
+
+	if ((rc = count(s, n)) != 0)
+		return rc;
 	if (s->kind == SINK_XML)
-		return vouch__rx_feed(s->xml, p, n, 0);
+		return xml_write(s, p, n);
 	return gz_write(s, p, n);
 }
 
@@ -240,9 +284,29 @@ vouch__sink_end(struct vouch__sink *s)
 			return rc;
 	}
 	if (s->kind == SINK_XML)
-		return vouch__rx_feed(s->xml, NULL, 0, 1);
+		return vouch__rx_feed(s->xml, (const unsigned char *)
+		    s->whole.data, s->whole.len, 1);
 	if (!s->gz->ended)
 		return vouch__report_fail(s->c, VOUCH_ESYNTAX, "gzip: "
 		    "truncated stream");
 	return vouch__sink_end(s->inner);
+}
+
+int
+vouch__sink_whole(struct vouch__sink *s, const unsigned char *p, size_t n)
+{
+	int rc;
+
+	/* XML given whole is parsed where it lies, without a copy. */
+	if (s->kind == SINK_UNKNOWN && s->nhead == 0 && n >= sizeof(s->head) &&
+	    p[0] != 0x1f && is_xml_start(p[0])) {
+		s->kind = SINK_XML;
+		if ((rc = count(s, n)) != 0 ||
+		    (rc = vouch__rx_new(s->c, &s->xml)) != 0)
+			return rc;
+		return vouch__rx_feed(s->xml, p, n, 1);
+	}
+	if ((rc = vouch__sink_write(s, p, n)) != 0)
+		return rc;
+	return vouch__sink_end(s);
 }

@@ -84,6 +84,9 @@ int vouch__sink_write(struct vouch__sink *s, const unsigned char *p,
     size_t n);
 /* End of the stream: finishes the report (or fails if it is incomplete). */
 int vouch__sink_end(struct vouch__sink *s);
+/* The whole stream at once: write, then end. */
+int vouch__sink_whole(struct vouch__sink *s, const unsigned char *p,
+    size_t n);
 void vouch__sink_free(struct vouch__sink *s);
 
 /* ---- report_zip.c ------------------------------------------------------ */
@@ -106,6 +109,13 @@ long long vouch__report_date(const char *s);
 /* ---- report_xml.c (report_xml.h for the rest) -------------------------- */
 
 struct vouch__rx;
+
+/* XML up to this size is parsed in one final XML_Parse() call (expat
+ * then skips its line and column bookkeeping, a tenth of its time): a
+ * sink gathers that much before parsing, vouch__rx_feed() parses the last
+ * that much of a final piece at once.  A larger document is parsed as it
+ * comes, so no more than this is ever held for it. */
+#define VOUCH__RX_WHOLE_MAX (4u << 20)
 
 int vouch__rx_new(struct vouch__rctx *c, struct vouch__rx **out);
 /* Feed XML; final = 1 on the last call.  Completes the report (meta if

@@ -23,63 +23,69 @@
 /* expat joins "namespace-URI" NS_SEP "local-name"; a local name never
  * holds a space, so the last space splits them. */
 #define NS_SEP ' '
+/* What one XML_Parse() call gets: RX_PIECE_MAX bytes at most, or up to
+ * VOUCH__RX_WHOLE_MAX bytes when they are the end of the document. */
+#define RX_PIECE_MAX 65536u
 
 struct rx_node {
-	unsigned char id, parent, leaf;
+	unsigned char id, parent, leaf, len;
 	const char *name;
 };
 
+#define NODE(id, parent, leaf, name) \
+	{id, parent, leaf, sizeof(name) - 1, name}
+
 /* RFC 7489 appendix C and RFC 9990 section 3 (the union of both). */
 static const struct rx_node nodes[] = {
-	{EL_FEEDBACK, EL_NONE, 0, "feedback"},
-	{EL_VERSION, EL_FEEDBACK, 1, "version"},
-	{EL_META, EL_FEEDBACK, 0, "report_metadata"},
-	{EL_ORG_NAME, EL_META, 1, "org_name"},
-	{EL_EMAIL, EL_META, 1, "email"},
-	{EL_EXTRA, EL_META, 1, "extra_contact_info"},
-	{EL_REPORT_ID, EL_META, 1, "report_id"},
-	{EL_ERROR, EL_META, 1, "error"},
-	{EL_GENERATOR, EL_META, 1, "generator"},
-	{EL_DATE_RANGE, EL_META, 0, "date_range"},
-	{EL_BEGIN, EL_DATE_RANGE, 1, "begin"},
-	{EL_END, EL_DATE_RANGE, 1, "end"},
-	{EL_POLICY, EL_FEEDBACK, 0, "policy_published"},
-	{EL_DOMAIN, EL_POLICY, 1, "domain"},
-	{EL_ADKIM, EL_POLICY, 1, "adkim"},
-	{EL_ASPF, EL_POLICY, 1, "aspf"},
-	{EL_P, EL_POLICY, 1, "p"},
-	{EL_SP, EL_POLICY, 1, "sp"},
-	{EL_NP, EL_POLICY, 1, "np"},
-	{EL_PCT, EL_POLICY, 1, "pct"},
-	{EL_FO, EL_POLICY, 1, "fo"},
-	{EL_TESTING, EL_POLICY, 1, "testing"},
-	{EL_DISCOVERY, EL_POLICY, 1, "discovery_method"},
-	{EL_RECORD, EL_FEEDBACK, 0, "record"},
-	{EL_ROW, EL_RECORD, 0, "row"},
-	{EL_SOURCE_IP, EL_ROW, 1, "source_ip"},
-	{EL_COUNT, EL_ROW, 1, "count"},
-	{EL_EVAL, EL_ROW, 0, "policy_evaluated"},
-	{EL_DISPOSITION, EL_EVAL, 1, "disposition"},
-	{EL_EVAL_DKIM, EL_EVAL, 1, "dkim"},
-	{EL_EVAL_SPF, EL_EVAL, 1, "spf"},
-	{EL_REASON, EL_EVAL, 0, "reason"},
-	{EL_REASON_TYPE, EL_REASON, 1, "type"},
-	{EL_REASON_COMMENT, EL_REASON, 1, "comment"},
-	{EL_IDENT, EL_RECORD, 0, "identifiers"},
-	{EL_ENV_TO, EL_IDENT, 1, "envelope_to"},
-	{EL_ENV_FROM, EL_IDENT, 1, "envelope_from"},
-	{EL_HEADER_FROM, EL_IDENT, 1, "header_from"},
-	{EL_AUTH, EL_RECORD, 0, "auth_results"},
-	{EL_DKIM, EL_AUTH, 0, "dkim"},
-	{EL_DKIM_DOMAIN, EL_DKIM, 1, "domain"},
-	{EL_DKIM_SELECTOR, EL_DKIM, 1, "selector"},
-	{EL_DKIM_RESULT, EL_DKIM, 1, "result"},
-	{EL_DKIM_HUMAN, EL_DKIM, 1, "human_result"},
-	{EL_SPF, EL_AUTH, 0, "spf"},
-	{EL_SPF_DOMAIN, EL_SPF, 1, "domain"},
-	{EL_SPF_SCOPE, EL_SPF, 1, "scope"},
-	{EL_SPF_RESULT, EL_SPF, 1, "result"},
-	{EL_SPF_HUMAN, EL_SPF, 1, "human_result"},
+	NODE(EL_FEEDBACK, EL_NONE, 0, "feedback"),
+	NODE(EL_VERSION, EL_FEEDBACK, 1, "version"),
+	NODE(EL_META, EL_FEEDBACK, 0, "report_metadata"),
+	NODE(EL_ORG_NAME, EL_META, 1, "org_name"),
+	NODE(EL_EMAIL, EL_META, 1, "email"),
+	NODE(EL_EXTRA, EL_META, 1, "extra_contact_info"),
+	NODE(EL_REPORT_ID, EL_META, 1, "report_id"),
+	NODE(EL_ERROR, EL_META, 1, "error"),
+	NODE(EL_GENERATOR, EL_META, 1, "generator"),
+	NODE(EL_DATE_RANGE, EL_META, 0, "date_range"),
+	NODE(EL_BEGIN, EL_DATE_RANGE, 1, "begin"),
+	NODE(EL_END, EL_DATE_RANGE, 1, "end"),
+	NODE(EL_POLICY, EL_FEEDBACK, 0, "policy_published"),
+	NODE(EL_DOMAIN, EL_POLICY, 1, "domain"),
+	NODE(EL_ADKIM, EL_POLICY, 1, "adkim"),
+	NODE(EL_ASPF, EL_POLICY, 1, "aspf"),
+	NODE(EL_P, EL_POLICY, 1, "p"),
+	NODE(EL_SP, EL_POLICY, 1, "sp"),
+	NODE(EL_NP, EL_POLICY, 1, "np"),
+	NODE(EL_PCT, EL_POLICY, 1, "pct"),
+	NODE(EL_FO, EL_POLICY, 1, "fo"),
+	NODE(EL_TESTING, EL_POLICY, 1, "testing"),
+	NODE(EL_DISCOVERY, EL_POLICY, 1, "discovery_method"),
+	NODE(EL_RECORD, EL_FEEDBACK, 0, "record"),
+	NODE(EL_ROW, EL_RECORD, 0, "row"),
+	NODE(EL_SOURCE_IP, EL_ROW, 1, "source_ip"),
+	NODE(EL_COUNT, EL_ROW, 1, "count"),
+	NODE(EL_EVAL, EL_ROW, 0, "policy_evaluated"),
+	NODE(EL_DISPOSITION, EL_EVAL, 1, "disposition"),
+	NODE(EL_EVAL_DKIM, EL_EVAL, 1, "dkim"),
+	NODE(EL_EVAL_SPF, EL_EVAL, 1, "spf"),
+	NODE(EL_REASON, EL_EVAL, 0, "reason"),
+	NODE(EL_REASON_TYPE, EL_REASON, 1, "type"),
+	NODE(EL_REASON_COMMENT, EL_REASON, 1, "comment"),
+	NODE(EL_IDENT, EL_RECORD, 0, "identifiers"),
+	NODE(EL_ENV_TO, EL_IDENT, 1, "envelope_to"),
+	NODE(EL_ENV_FROM, EL_IDENT, 1, "envelope_from"),
+	NODE(EL_HEADER_FROM, EL_IDENT, 1, "header_from"),
+	NODE(EL_AUTH, EL_RECORD, 0, "auth_results"),
+	NODE(EL_DKIM, EL_AUTH, 0, "dkim"),
+	NODE(EL_DKIM_DOMAIN, EL_DKIM, 1, "domain"),
+	NODE(EL_DKIM_SELECTOR, EL_DKIM, 1, "selector"),
+	NODE(EL_DKIM_RESULT, EL_DKIM, 1, "result"),
+	NODE(EL_DKIM_HUMAN, EL_DKIM, 1, "human_result"),
+	NODE(EL_SPF, EL_AUTH, 0, "spf"),
+	NODE(EL_SPF_DOMAIN, EL_SPF, 1, "domain"),
+	NODE(EL_SPF_SCOPE, EL_SPF, 1, "scope"),
+	NODE(EL_SPF_RESULT, EL_SPF, 1, "result"),
+	NODE(EL_SPF_HUMAN, EL_SPF, 1, "human_result"),
 };
 
 _Static_assert(EL__COUNT <= 64, "leaf bits must fit in uint64_t");
@@ -98,15 +104,30 @@ is_leaf(unsigned id)
 	return id >= 1 && id < EL__COUNT && nodes[id - 1].leaf;
 }
 
-static unsigned
-lookup(unsigned parent, const char *local)
+/* The table as lists of children, for lookup(): first[parent] and
+ * next[child] (EL_NONE ends a list). */
+static void
+link_nodes(struct vouch__rx *x)
 {
-	size_t i;
+	size_t i = sizeof(nodes) / sizeof(nodes[0]);
 
-	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
-		if (nodes[i].parent == parent &&
-		    strcmp(nodes[i].name, local) == 0)
-			return nodes[i].id;
+	memset(x->first, 0, sizeof(x->first));
+	while (i-- > 0) {
+		x->next[nodes[i].id] = x->first[nodes[i].parent];
+		x->first[nodes[i].parent] = nodes[i].id;
+	}
+}
+
+static unsigned
+lookup(const struct vouch__rx *x, unsigned parent, const char *local,
+    size_t len)
+{
+	unsigned id;
+
+	for (id = x->first[parent]; id != EL_NONE; id = x->next[id])
+		if (nodes[id - 1].len == len &&
+		    memcmp(nodes[id - 1].name, local, len) == 0)
+			return id;
 	return EL_NONE;
 }
 
@@ -155,6 +176,30 @@ split_name(const char *name, const char **local, int *dmarc2)
 	return nl == strlen(NS_DMARC01) && memcmp(name, NS_DMARC01, nl) == 0;
 }
 
+/*
+ * split_name() for every element below the root, where which of our
+ * namespaces does not matter: the two URIs are compared whole at the
+ * front of the name first.  A local name never holds a space, so a
+ * longer URI that merely starts like ours leaves a "local" name with a
+ * space, which no element has: skipped as foreign, as split_name() would.
+ */
+static int
+local_name(const char *name, const char **local)
+{
+	static const char ns2[] = NS_DMARC2 " ", ns01[] = NS_DMARC01 " ";
+	int dmarc2;
+
+	if (name[0] == 'u' && strncmp(name, ns2, sizeof(ns2) - 1) == 0) {
+		*local = name + sizeof(ns2) - 1;
+		return 1;
+	}
+	if (name[0] == 'h' && strncmp(name, ns01, sizeof(ns01) - 1) == 0) {
+		*local = name + sizeof(ns01) - 1;
+		return 1;
+	}
+	return split_name(name, local, &dmarc2);
+}
+
 static void
 on_root(struct vouch__rx *x, const char *name)
 {
@@ -182,7 +227,6 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	struct vouch__rx *x = ud;
 	const char *local;
 	unsigned id;
-	int dmarc2;
 
 	(void)atts;
 	if (x->rc != 0)
@@ -196,9 +240,9 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		on_root(x, name);
 		return;
 	}
-	if (x->skip > 0 || !split_name(name, &local, &dmarc2) ||
-	    x->nstack == RX_KNOWN_MAX ||
-	    (id = lookup(x->stack[x->nstack - 1], local)) == EL_NONE) {
+	if (x->skip > 0 || !local_name(name, &local) ||
+	    x->nstack == RX_KNOWN_MAX || (id = lookup(x, x->stack[x->nstack -
+	    1], local, strlen(local))) == EL_NONE) {
 		x->skip++;
 		return;
 	}
@@ -362,6 +406,7 @@ vouch__rx_new(struct vouch__rctx *c, struct vouch__rx **out)
 	vouch__arena_init(&x->ma, 0);
 	vouch__arena_init(&x->ra, 0);
 	vouch__rx_reset(x);
+	link_nodes(x);
 	XML_SetUserData(x->p, x);
 	XML_SetElementHandler(x->p, on_start, on_end);
 	XML_SetCharacterDataHandler(x->p, on_text);
@@ -415,17 +460,25 @@ vouch__rx_feed(struct vouch__rx *x, const unsigned char *p, size_t n,
     int final)
 {
 	size_t k;
+	int last = 0;
 
 	if (x->rc != 0)
 		return x->rc;
-	/* XML_Parse() takes an int length. */
-	for (; n > 0; p += k, n -= k) {
-		k = n > 65536 ? 65536 : n;
-		if (XML_Parse(x->p, (const char *)p, (int)k, 0) !=
+	/*
+	 * XML_Parse() takes an int length, and copies what it is given into
+	 * a buffer of its own: pieces of RX_PIECE_MAX, but the last
+	 * VOUCH__RX_WHOLE_MAX bytes of a final call in one piece, which
+	 * spares expat its line and column count (report_int.h).
+	 */
+	for (; n > 0 && !last; p += k, n -= k) {
+		k = n > (final ? VOUCH__RX_WHOLE_MAX : RX_PIECE_MAX) ?
+		    RX_PIECE_MAX : n;
+		last = final && k == n;
+		if (XML_Parse(x->p, (const char *)p, (int)k, last) !=
 		    XML_STATUS_OK)
 			return parse_error(x);
 	}
-	if (final && XML_Parse(x->p, "", 0, 1) != XML_STATUS_OK)
+	if (final && !last && XML_Parse(x->p, "", 0, 1) != XML_STATUS_OK)
 		return parse_error(x);
 	if (final)
 		return vouch__rx_finish(x);

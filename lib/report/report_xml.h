@@ -56,6 +56,8 @@ struct vouch__rx {
 	int root_seen;
 	struct vouch__buf text;		/* the open leaf's text */
 	uint64_t seen;			/* leaves seen (duplicates refused) */
+	unsigned char first[EL__COUNT];	/* the element table as lists of */
+	unsigned char next[EL__COUNT];	/* children (report_xml.c) */
 
 	struct vouch__arena ma;		/* meta strings */
 	struct vouch_report_meta meta;

@@ -164,36 +164,37 @@ enum { IN_META, IN_RECORD, IN_DKIM, IN_SPF, IN_REASON };
 #define SPF_AT(f) IN_SPF, offsetof(struct vouch_report_spf, f)
 #define REASON_AT(f) IN_REASON, offsetof(struct vouch_report_reason, f)
 
+/* Indexed by element id; "text" 0: not one of these. */
 static const struct {
-	unsigned char id, in;
+	unsigned char text, in;
 	size_t off;
 	unsigned char lower, word;
-} texts[] = {
-	{EL_VERSION, META_AT(version), 0, 0},
-	{EL_ORG_NAME, META_AT(org_name), 0, 0},
-	{EL_EMAIL, META_AT(email), 0, 0},
-	{EL_EXTRA, META_AT(extra_contact_info), 0, 0},
-	{EL_REPORT_ID, META_AT(report_id), 0, 0},
-	{EL_GENERATOR, META_AT(generator), 0, 0},
-	{EL_DOMAIN, META_AT(domain), 1, 0},
-	{EL_FO, META_AT(fo), 0, 0},
-	{EL_DISCOVERY, META_AT(discovery_method), 1, 1},
-	{EL_DISPOSITION, REC_AT(disposition), 1, 1},
-	{EL_EVAL_DKIM, REC_AT(dkim), 1, 1},
-	{EL_EVAL_SPF, REC_AT(spf), 1, 1},
-	{EL_REASON_TYPE, REASON_AT(type), 1, 1},
-	{EL_REASON_COMMENT, REASON_AT(comment), 0, 0},
-	{EL_ENV_TO, REC_AT(envelope_to), 0, 0},
-	{EL_ENV_FROM, REC_AT(envelope_from), 0, 0},
-	{EL_HEADER_FROM, REC_AT(header_from), 1, 0},
-	{EL_DKIM_DOMAIN, DKIM_AT(domain), 0, 0},
-	{EL_DKIM_SELECTOR, DKIM_AT(selector), 0, 0},
-	{EL_DKIM_RESULT, DKIM_AT(result), 1, 1},
-	{EL_DKIM_HUMAN, DKIM_AT(human_result), 0, 0},
-	{EL_SPF_DOMAIN, SPF_AT(domain), 0, 0},
-	{EL_SPF_SCOPE, SPF_AT(scope), 1, 1},
-	{EL_SPF_RESULT, SPF_AT(result), 1, 1},
-	{EL_SPF_HUMAN, SPF_AT(human_result), 0, 0},
+} texts[EL__COUNT] = {
+	[EL_VERSION] = {1, META_AT(version), 0, 0},
+	[EL_ORG_NAME] = {1, META_AT(org_name), 0, 0},
+	[EL_EMAIL] = {1, META_AT(email), 0, 0},
+	[EL_EXTRA] = {1, META_AT(extra_contact_info), 0, 0},
+	[EL_REPORT_ID] = {1, META_AT(report_id), 0, 0},
+	[EL_GENERATOR] = {1, META_AT(generator), 0, 0},
+	[EL_DOMAIN] = {1, META_AT(domain), 1, 0},
+	[EL_FO] = {1, META_AT(fo), 0, 0},
+	[EL_DISCOVERY] = {1, META_AT(discovery_method), 1, 1},
+	[EL_DISPOSITION] = {1, REC_AT(disposition), 1, 1},
+	[EL_EVAL_DKIM] = {1, REC_AT(dkim), 1, 1},
+	[EL_EVAL_SPF] = {1, REC_AT(spf), 1, 1},
+	[EL_REASON_TYPE] = {1, REASON_AT(type), 1, 1},
+	[EL_REASON_COMMENT] = {1, REASON_AT(comment), 0, 0},
+	[EL_ENV_TO] = {1, REC_AT(envelope_to), 0, 0},
+	[EL_ENV_FROM] = {1, REC_AT(envelope_from), 0, 0},
+	[EL_HEADER_FROM] = {1, REC_AT(header_from), 1, 0},
+	[EL_DKIM_DOMAIN] = {1, DKIM_AT(domain), 0, 0},
+	[EL_DKIM_SELECTOR] = {1, DKIM_AT(selector), 0, 0},
+	[EL_DKIM_RESULT] = {1, DKIM_AT(result), 1, 1},
+	[EL_DKIM_HUMAN] = {1, DKIM_AT(human_result), 0, 0},
+	[EL_SPF_DOMAIN] = {1, SPF_AT(domain), 0, 0},
+	[EL_SPF_SCOPE] = {1, SPF_AT(scope), 1, 1},
+	[EL_SPF_RESULT] = {1, SPF_AT(result), 1, 1},
+	[EL_SPF_HUMAN] = {1, SPF_AT(human_result), 0, 0},
 };
 
 /* The last element of a (its parent element is open, so there is one). */
@@ -204,7 +205,7 @@ last(const struct rx_vec *a, size_t sz)
 }
 
 static const char **
-text_slot(struct vouch__rx *x, size_t i)
+text_slot(struct vouch__rx *x, unsigned i)
 {
 	char *base;
 
@@ -272,7 +273,6 @@ vouch__rx_leaf(struct vouch__rx *x, unsigned id, char *s, size_t n)
 {
 	const char **slot;
 	char *v;
-	size_t i;
 
 	if (id != EL_ERROR) {
 		if (x->seen & RX_BIT(id))
@@ -294,9 +294,8 @@ vouch__rx_leaf(struct vouch__rx *x, unsigned id, char *s, size_t n)
 		memcpy(v, "fail", 5);
 		n = 4;
 	}
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (texts[i].id == id)
-			return keep(x, text_slot(x, i), v, n, texts[i].lower,
-			    texts[i].word);
+	if (id < EL__COUNT && texts[id].text)
+		return keep(x, text_slot(x, id), v, n, texts[id].lower,
+		    texts[id].word);
 	return number_leaf(x, id, v, n);
 }

@@ -483,6 +483,48 @@ test_gzip_bomb(void **state)
 	free(zz);
 }
 
+/* Past the 4 MiB gathered for one expat call, XML streams in pieces:
+ * the same records whole, plain and gzipped. */
+static void
+test_large(void **state)
+{
+	static const char rec[] = REC;
+	static const char head[] = "<feedback>" META;
+	struct vouch_error e;
+	struct col c;
+	struct gz g;
+	unsigned char *z;
+	char *x;
+	size_t i, n, len = 0, want = 30000;
+
+	(void)state;
+	x = malloc(strlen(head) + want * strlen(rec) + 16);
+	assert_non_null(x);
+	memcpy(x, head, strlen(head));
+	len = strlen(head);
+	for (i = 0; i < want; i++) {
+		memcpy(x + len, rec, strlen(rec));
+		len += strlen(rec);
+	}
+	memcpy(x + len, "</feedback>", 11);
+	len += 11;
+	assert_true(len > (size_t)5 << 20);
+	assert_int_equal(parse(x, len, &c, &e), 0);
+	assert_int_equal(c.nrec, want);
+	assert_int_equal(c.nend, 1);
+	gz_begin(&g);
+	gz_add(&g, x, len);
+	z = gz_end(&g, &n);
+	assert_int_equal(parse(z, n, &c, &e), 0);
+	assert_int_equal(c.nrec, want);
+	assert_int_equal(c.nend, 1);
+	/* Cut short past the first 4 MiB: refused, no report completed. */
+	assert_true(parse(x, len - 20, &c, &e) < 0);
+	assert_int_equal(c.nend, 0);
+	free(z);
+	free(x);
+}
+
 static void
 test_gzip(void **state)
 {
@@ -987,6 +1029,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_gzip_bomb),
+		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_zip),
 		cmocka_unit_test(test_zip_bomb),
