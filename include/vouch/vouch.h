@@ -15,5 +15,6 @@
 #include <vouch/verdict.h>
 #include <vouch/report.h>
 #include <vouch/senders.h>
+#include <vouch/audit.h>
 
 #endif /* VOUCH_VOUCH_H */

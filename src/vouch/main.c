@@ -18,6 +18,8 @@ static const struct cmd {
 	    "(RFC 6376)"},
 	{"dmarc", cmd_dmarc, "find the DMARC policy of a domain, with the "
 	    "walk (RFC 9989)"},
+	{"domain", cmd_domain, "audit a domain's SPF, DMARC, DKIM, MX, "
+	    "BIMI, MTA-STS, TLS-RPT"},
 	{"check", cmd_check, "the receiver's verdict on a message: SPF, "
 	    "DKIM, DMARC, action"},
 	{"report", cmd_report, "import DMARC reports, see who sends as a "
