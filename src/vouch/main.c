@@ -20,6 +20,8 @@ static const struct cmd {
 	    "walk (RFC 9989)"},
 	{"domain", cmd_domain, "audit a domain's SPF, DMARC, DKIM, MX, "
 	    "BIMI, MTA-STS, TLS-RPT"},
+	{"generate", cmd_generate, "write SPF or DMARC records, checked by "
+	    "the audit"},
 	{"check", cmd_check, "the receiver's verdict on a message: SPF, "
 	    "DKIM, DMARC, action"},
 	{"report", cmd_report, "import DMARC reports, see who sends as a "
