@@ -246,8 +246,15 @@ build_authres(struct vouch_verdict_ctx *c)
 		    vouch_dkim_verify_get(c->dkim, i)->authres);
 	if (rc == 0 && n == 0)
 		rc = vouch_authres_builder_add(b, "dkim=none");
+	/* One dmarc= per author domain, but never a "dmarc=pass" for one
+	 * of several that disagree: that would be a pass from a subset
+	 * (SECURITY.md).  The deciding author is always among those
+	 * written. */
 	for (i = 0; i < d->nauthors && rc == 0; i++)
-		rc = vouch_authres_builder_add(b, d->authors[i].authres);
+		if (d->result == VOUCH_DMARC_PASS ||
+		    d->authors[i].result != VOUCH_DMARC_PASS)
+			rc = vouch_authres_builder_add(b,
+			    d->authors[i].authres);
 	if (rc == 0 && d->nauthors == 0)
 		rc = vouch_authres_builder_add(b, d->authres);
 	if (rc == 0)

@@ -568,6 +568,28 @@ test_authres_value(void **state)
 	done(&r);
 }
 
+/* SECURITY.md: several author domains that disagree never yield a
+ * dmarc=pass, not even one of several results in the A-R.  example.com
+ * passes (aligned SPF), quar.example fails: one dmarc=fail, no pass. */
+static void
+test_authres_authors_disagree(void **state)
+{
+	static const char two[] = "From: joe@example.com, eve@quar.example"
+	    "\r\n" MSG_REST;
+	const struct vouch_verdict *v;
+	const char *w = NULL;
+	struct vrun r;
+
+	(void)state;
+	v = verdict_is(&r, NULL, "joe@example.com", NULL, two,
+	    VOUCH_VERDICT_QUARANTINE, VOUCH_DMARC_FAIL);
+	assert_int_equal(v->dmarc->nauthors, 2);
+	assert_int_equal(ar_count(v->authres, "dmarc", &w), 1);
+	assert_string_equal(w, "fail");
+	assert_null(strstr(v->authres, "dmarc=pass"));
+	done(&r);
+}
+
 /* ---- which SPF identity DMARC uses --------------------------------------- */
 
 /* RFC 9989 4.4.2: "DMARC relies solely on SPF validation of the MAIL
@@ -736,6 +758,7 @@ main(void)
 		cmocka_unit_test(test_missing_authserv_id),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_authres_value),
+		cmocka_unit_test(test_authres_authors_disagree),
 		cmocka_unit_test(test_helo_never_aligns),
 		cmocka_unit_test(test_null_path_spf_domain),
 		cmocka_unit_test(test_dns_budget),
