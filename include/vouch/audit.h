@@ -164,6 +164,14 @@ VOUCH_API int vouch_audit_domain(struct vouch_dns *dns, const char *domain,
     struct vouch_error *err);
 VOUCH_API void vouch_audit_free(struct vouch_audit *a);
 
+/*
+ * A TXT record's text as zone-file character-strings: quoted, '"' and
+ * '\\' escaped, cut every 255 octets (RFC 1035 3.3, RFC 7208 3.3).
+ * Returns a string the caller frees with free(), or NULL when memory ran
+ * out.
+ */
+VOUCH_API char *vouch_audit_txt_strings(const char *record);
+
 /* "spf", "dmarc", "dkim", "mx", "bimi", "mta-sts", "tls-rpt". */
 VOUCH_API const char *vouch_audit_area_name(enum vouch_audit_area a);
 /* "info", "warning", "error". */

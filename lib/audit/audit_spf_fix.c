@@ -174,3 +174,21 @@ vouch__audit_spf_split(struct audit_ctx *c, const char *record)
 	vouch__buf_free(&b);
 	return out;
 }
+
+char *
+vouch_audit_txt_strings(const char *record)
+{
+	struct vouch__arena ar;
+	struct audit_ctx c;
+	char *s, *out = NULL;
+
+	if (record == NULL)
+		return NULL;
+	memset(&c, 0, sizeof(c));
+	vouch__arena_init(&ar, 0);
+	c.ar = &ar;
+	if ((s = vouch__audit_spf_split(&c, record)) != NULL)
+		out = vouch__memdup(s, strlen(s) + 1);
+	vouch__arena_free(&ar);
+	return out;
+}

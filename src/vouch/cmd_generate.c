@@ -9,7 +9,6 @@
 
 #include <vouch/msg.h>
 
-#include "audit/audit_int.h"
 #include "cmd.h"
 #include "cmd_generate.h"
 
@@ -85,23 +84,6 @@ gen_domain(const char *cmd, const char *opt, const char *arg, char *out)
 	return -1;
 }
 
-/* The record as zone-file strings: the audit's own splitting. */
-static char *
-split(const char *record)
-{
-	struct vouch__arena ar;
-	struct audit_ctx c;
-	char *s, *out = NULL;
-
-	memset(&c, 0, sizeof(c));
-	vouch__arena_init(&ar, 0);
-	c.ar = &ar;
-	if ((s = vouch__audit_spf_split(&c, record)) != NULL)
-		out = strdup(s);
-	vouch__arena_free(&ar);
-	return out;
-}
-
 static int
 overlay(const char *cmd, const struct cli_dns_opts *o, const char *name,
     const char *strings, struct vouch_dns **out)
@@ -150,7 +132,7 @@ gen_check(const char *cmd, const struct cli_dns_opts *o, const char *domain,
 
 	memset(out, 0, sizeof(*out));
 	memset(&ao, 0, sizeof(ao));
-	if ((out->strings = split(record)) == NULL) {
+	if ((out->strings = vouch_audit_txt_strings(record)) == NULL) {
 		fprintf(stderr, "vouch generate %s: out of memory\n", cmd);
 		return EXIT_RUNTIME;
 	}

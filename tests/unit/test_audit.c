@@ -1023,10 +1023,34 @@ teardown(void **state)
 	return 0;
 }
 
+/* RFC 1035 3.3: character-strings of at most 255 octets, quoted. */
+static void
+test_txt_strings(void **state)
+{
+	char rec[301], *z;
+
+	(void)state;
+	memset(rec, 'a', 300);
+	rec[300] = '\0';
+	rec[10] = '"';
+	z = vouch_audit_txt_strings(rec);
+	assert_non_null(z);
+	/* '"' + 255 octets (one escaped) + '" "' + 45 + '"' */
+	assert_int_equal(strlen(z), 1 + 256 + 3 + 45 + 1);
+	assert_int_equal(z[11], '\\');
+	assert_int_equal(strncmp(z + 257, "\" \"", 3), 0);
+	free(z);
+	z = vouch_audit_txt_strings("v=spf1 -all");
+	assert_string_equal(z, "\"v=spf1 -all\"");
+	free(z);
+	assert_null(vouch_audit_txt_strings(NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_txt_strings),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_codes_covered),
 		AUDIT_CASES
