@@ -13,10 +13,10 @@
  * libspf2's resolv layer calls res_ninit() on a private, thread-local
  * resolver state the first time a thread looks something up, so there is
  * no call to point it at a server, and resolv.conf cannot name a port.
- * This program therefore links libspf2_util.c, which defines res_ninit()
- * itself: it runs the C library's own and then, as resolver(3) allows,
- * replaces the name server list with 127.0.0.1 at PORT.  Nothing else in
- * libspf2 is touched.
+ * This program therefore links bench/peerdns (peer_resolv.h), which
+ * defines res_ninit() itself: it runs the C library's own and then, as
+ * resolver(3) allows, replaces the name server list with 127.0.0.1 at
+ * PORT.  Nothing else in libspf2 is touched.
  *
  * One line of figures on stdout (see spfq.h); SPF results are mapped to
  * the names RFC 7208 uses.
@@ -133,7 +133,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s", usage);
 		return 2;
 	}
-	libspf2_use_port(a.port);
+	peer_resolv_use_port(a.port);
 	if ((server = server_new(a.mode)) == NULL) {
 		fprintf(stderr, "libspf2_bench: cannot set up mode %s\n",
 		    a.mode);

@@ -2,16 +2,9 @@
  * bench/spf/libspf2_util.h - what the drivers built on Debian's libspf2
  * share (bench/spf/libspf2_bench.c, bench/verdict/trio_bench.c).
  *
- * libspf2's resolv layer (and libopendkim's and libopendmarc's resolvers)
- * call res_ninit() on a private resolver state, so there is no call to
- * point them at a server, and resolv.conf cannot name a port.  This file
- * therefore defines res_ninit() itself (<resolv.h> maps the name to
- * __res_ninit, the symbol those libraries bind to): it runs the C
- * library's own and then, as resolver(3) allows, replaces the name server
- * list with 127.0.0.1 at the port given to libspf2_use_port().  Nothing
- * else in the libraries is touched.  A program that links this file
- * resolves nothing elsewhere: before libspf2_use_port() the override
- * points at port 53 of 127.0.0.1.
+ * Their resolver is pointed at the test server by bench/peerdns
+ * (peer_resolv.h, linked in with this library): call
+ * peer_resolv_use_port() before the first lookup.
  *
  * libspf2_result() maps a response to the names RFC 7208 uses (enum
  * spfq_result).  Programs only; define _DEFAULT_SOURCE (or _GNU_SOURCE)
@@ -27,8 +20,7 @@
 
 #include <spf2/spf.h>
 
-/* Send every query of this process to 127.0.0.1 at port. */
-void libspf2_use_port(unsigned short port);
+#include "peer_resolv.h"
 
 /*
  * The SPFQ_* result of resp.  libspf2 leaves the result unset

@@ -19,7 +19,7 @@
  *        libopendkim with its query cache (DKIM_LIBFLAGS_CACHE, the
  *        milter's QueryCache), libopendmarc's res_nquery() (it has no
  *        cache).  All three call res_ninit(), which
- *        bench/spf/libspf2_util.c points at PORT.
+ *        bench/peerdns/peer_resolv.c points at PORT.
  *
  * Each message, in the order an MTA learns things:
  *   SPF    an SPF_request for the MAIL FROM identity (an empty MAIL FROM
@@ -296,7 +296,7 @@ setup(struct bench *b, const char *dir, const char *psl)
 	if (strcmp(mode, "mem") == 0)
 		rc = setup_mem(b, dir);
 	else if (strcmp(mode, "dns") == 0 && b->port != 0) {
-		libspf2_use_port(b->port);
+		peer_resolv_use_port(b->port);
 		b->spf = SPF_server_new(SPF_DNS_CACHE, 0);
 		b->dkim = odkim_open(NULL, DKIM_LIBFLAGS_CACHE);
 		rc = b->spf != NULL && b->dkim != NULL ? 0 : -1;
