@@ -18,6 +18,8 @@
 
 #include <libmilter/mfapi.h>
 
+#include "milter_macros.h"
+
 #define NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
 	SMFIP_NR_BODY)
 #define SKIP_STEPS (SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA)
@@ -56,14 +58,8 @@ nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf3 = 0;
 	__atomic_store_n(&agreed, *pf1, __ATOMIC_RELAXED);
 	/* The macros vouchd asks for, so the MTA sends the same. */
-	if ((*pf0 & SMFIF_SETSYMLIST) != 0) {
-		(void)smfi_setsymlist(ctx, SMFIM_CONNECT,
-		    unconst("j {daemon_name}"));
-		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    unconst("i {auth_authen}"));
-		(void)smfi_setsymlist(ctx, SMFIM_EOH, unconst("i"));
-		(void)smfi_setsymlist(ctx, SMFIM_EOM, unconst("i"));
-	}
+	if ((*pf0 & SMFIF_SETSYMLIST) != 0)
+		vouchd_request_macros(ctx);
 	return SMFIS_CONTINUE;
 }
 

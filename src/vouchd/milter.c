@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "milter.h"
+#include "milter_macros.h"
 
 #define NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
 	SMFIP_NR_BODY)
@@ -192,14 +193,8 @@ mf_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = *pf3 = 0;
 	s->pflags = *pf1;
 	atomic_store(&milter_last_pflags, s->pflags);
-	if ((*pf0 & SMFIF_SETSYMLIST) != 0) {
-		(void)smfi_setsymlist(ctx, SMFIM_CONNECT,
-		    unconst("j {daemon_name}"));
-		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    unconst("i {auth_authen}"));
-		(void)smfi_setsymlist(ctx, SMFIM_EOH, unconst("i"));
-		(void)smfi_setsymlist(ctx, SMFIM_EOM, unconst("i"));
-	}
+	if ((*pf0 & SMFIF_SETSYMLIST) != 0)
+		vouchd_request_macros(ctx);
 	return SMFIS_CONTINUE;
 }
 
