@@ -99,6 +99,10 @@ struct vouch_dkim_sig {
 	int64_t expire;		/* x=, or -1 */
 	unsigned key_bits;	/* 0 when no key was read */
 	int key_testing;	/* the key record has t=y */
+	int header_verified;	/* the signature over the header fields
+				   verified (known before the body: a
+				   copy without its body can still tell a
+				   wrong key from a changed body) */
 	const char *header_b;	/* the b= prefix for header.b (RFC 6008) */
 	/* "dkim=pass (reason) header.d=... header.i=... header.s=...
 	   header.a=... header.b=..." (RFC 8601), values quoted as needed */

@@ -73,6 +73,11 @@ VOUCH_API int vouch_ip_unmap(struct vouch_ip *ip);
  * suffices.  Returns 0, or VOUCH_ELIMIT if buf is too small. */
 VOUCH_API int vouch_ip_format(const struct vouch_ip *ip, char *buf,
     size_t len);
+/* The reverse-lookup name of ip: "4.3.2.1.in-addr.arpa" (RFC 1035 3.5)
+ * or the 72-byte ip6.arpa name (RFC 3596 2.5), no final dot.  len >= 74
+ * always suffices.  Returns 0, VOUCH_EINVAL, or VOUCH_ELIMIT. */
+VOUCH_API int vouch_ip_reverse_name(const struct vouch_ip *ip, char *buf,
+    size_t len);
 
 struct vouch_dns_txt {
 	const char *data;	/* the character-strings joined, NUL added */

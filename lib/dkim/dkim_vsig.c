@@ -224,6 +224,7 @@ verify_header_sig(struct vouch_dkim_verify *v, const struct vouch_msg *msg,
 	if (rc < 0)
 		return rc;
 	s->header_ok = rc;
+	s->pub.header_verified = rc;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  * 4291 section 2.2 writes it), and the canonical output of RFC 5952.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dns_int.h"
@@ -156,6 +157,37 @@ vouch_ip_format(const struct vouch_ip *ip, char *buf, size_t len)
 		format6(ip->addr, tmp, sizeof(tmp));
 	else
 		return VOUCH_EINVAL;
+	n = strlen(tmp);
+	if (n >= len)
+		return VOUCH_ELIMIT;
+	memcpy(buf, tmp, n + 1);
+	return 0;
+}
+
+int
+vouch_ip_reverse_name(const struct vouch_ip *ip, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[80];
+	const unsigned char *a;
+	size_t n = 0;
+	int i;
+
+	if (ip == NULL || buf == NULL || (ip->family != 4 && ip->family != 6))
+		return VOUCH_EINVAL;
+	a = ip->addr;
+	if (ip->family == 4)
+		(void)snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u.in-addr.arpa",
+		    a[3], a[2], a[1], a[0]);
+	else {
+		for (i = 15; i >= 0; i--) {
+			tmp[n++] = hex[a[i] & 15];
+			tmp[n++] = '.';
+			tmp[n++] = hex[a[i] >> 4];
+			tmp[n++] = '.';
+		}
+		(void)snprintf(tmp + n, sizeof(tmp) - n, "ip6.arpa");
+	}
 	n = strlen(tmp);
 	if (n >= len)
 		return VOUCH_ELIMIT;

@@ -206,29 +206,6 @@ vouch__spf_mech_mx(struct spf_ctx *ctx, const struct spf_record *rec,
 	return m;
 }
 
-/* The reverse-lookup name of the client (in-addr.arpa / ip6.arpa). */
-static void
-reverse_name(const struct spf_ctx *ctx, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *a = ctx->ip.addr;
-	size_t n = 0;
-	int i;
-
-	if (ctx->ip.family == 4) {
-		snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2],
-		    a[1], a[0]);
-		return;
-	}
-	for (i = 15; i >= 0 && n + 4 < len; i--) {
-		buf[n++] = hex[a[i] & 15];
-		buf[n++] = '.';
-		buf[n++] = hex[a[i] >> 4];
-		buf[n++] = '.';
-	}
-	snprintf(buf + n, len - n, "ip6.arpa");
-}
-
 static int
 name_in_domain(const char *name, const char *domain)
 {
@@ -288,7 +265,7 @@ ptr_lookup(struct spf_ctx *ctx, struct vouch_dns_answer **ans)
 {
 	char rev[96];
 
-	reverse_name(ctx, rev, sizeof(rev));
+	(void)vouch_ip_reverse_name(&ctx->ip, rev, sizeof(rev));
 	return vouch__spf_query(ctx, rev, VOUCH_DNS_PTR, ans) ? M_NOMEM :
 	    M_NOMATCH;
 }

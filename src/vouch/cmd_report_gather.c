@@ -166,27 +166,16 @@ load_cb(void *arg, const struct vouch_store_source *src)
 
 /* ---- reverse DNS -------------------------------------------------------- */
 
-/* The in-addr.arpa / ip6.arpa name of ip (RFC 1035 3.5, RFC 3596 2.5). */
+/* The in-addr.arpa / ip6.arpa name of ip. */
 static int
 ptr_qname(const char *ip, char *buf, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct vouch_ip a;
-	size_t n = 0, i;
 
 	if (vouch_ip_parse(ip, &a) != 0)
 		return -1;
 	vouch_ip_unmap(&a);
-	if (a.family == 4) {
-		(void)snprintf(buf, len, "%u.%u.%u.%u.in-addr.arpa",
-		    a.addr[3], a.addr[2], a.addr[1], a.addr[0]);
-		return 0;
-	}
-	for (i = 16; i-- > 0 && n + 5 < len;)
-		n += (size_t)snprintf(buf + n, len - n, "%c.%c.",
-		    hex[a.addr[i] & 15], hex[a.addr[i] >> 4]);
-	(void)snprintf(buf + n, len - n, "ip6.arpa");
-	return 0;
+	return vouch_ip_reverse_name(&a, buf, len) == 0 ? 0 : -1;
 }
 
 /* Ask DNS: RQ_PTR_KNOWN with *name (malloc'd, or NULL for none), or
