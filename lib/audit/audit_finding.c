@@ -154,10 +154,11 @@ static char *vfmt(struct audit_ctx *c, const char *fmt, va_list ap)
 static char *
 vfmt(struct audit_ctx *c, const char *fmt, va_list ap)
 {
-	char buf[AUDIT_MSG_MAX];
+	char *s = vouch__arena_vfmt(c->ar, AUDIT_MSG_MAX, fmt, ap);
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	return vouch__audit_strdup(c, buf);
+	if (s == NULL)
+		c->nomem = 1;
+	return s;
 }
 
 char *

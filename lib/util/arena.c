@@ -3,6 +3,7 @@
  * one parse produces (a message's fields, an SPF evaluation's strings).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -97,4 +98,16 @@ char *
 vouch__arena_strdup(struct vouch__arena *a, const char *s)
 {
 	return vouch__arena_memdup(a, s, strlen(s));
+}
+
+char *
+vouch__arena_vfmt(struct vouch__arena *a, size_t max, const char *fmt,
+    va_list ap)
+{
+	char buf[VOUCH__ARENA_FMT_MAX];
+
+	if (max == 0 || max > sizeof(buf))
+		max = sizeof(buf);
+	(void)vsnprintf(buf, max, fmt, ap);
+	return vouch__arena_strdup(a, buf);
 }
