@@ -156,6 +156,31 @@ test_format_limits(void **state)
 	    VOUCH_EINVAL);
 }
 
+/* RFC 1035 3.5 and the example of RFC 3596 2.5. */
+static void
+test_reverse_name(void **state)
+{
+	struct vouch_ip ip;
+	char buf[80];
+
+	(void)state;
+	assert_int_equal(vouch_ip_parse("192.0.2.1", &ip), 0);
+	assert_int_equal(vouch_ip_reverse_name(&ip, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "1.2.0.192.in-addr.arpa");
+	assert_int_equal(vouch_ip_parse("4321:0:1:2:3:4:567:89ab", &ip), 0);
+	assert_int_equal(vouch_ip_reverse_name(&ip, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0."
+	    "1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa");
+	assert_int_equal(vouch_ip_reverse_name(&ip, buf, 72),
+	    VOUCH_ELIMIT);
+	assert_int_equal(vouch_ip_reverse_name(&ip, buf, 73), 0);
+	ip.family = 0;
+	assert_int_equal(vouch_ip_reverse_name(&ip, buf, sizeof(buf)),
+	    VOUCH_EINVAL);
+	assert_int_equal(vouch_ip_reverse_name(NULL, buf, sizeof(buf)),
+	    VOUCH_EINVAL);
+}
+
 int
 main(void)
 {
@@ -166,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_format_rfc5952),
 		cmocka_unit_test(test_unmap),
 		cmocka_unit_test(test_format_limits),
+		cmocka_unit_test(test_reverse_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
