@@ -16,5 +16,7 @@
 #include <vouch/report.h>
 #include <vouch/senders.h>
 #include <vouch/audit.h>
+#include <vouch/bounce.h>
+#include <vouch/explain.h>
 
 #endif /* VOUCH_VOUCH_H */

@@ -24,6 +24,7 @@ int cmd_check(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_spf(int argc, char **argv);

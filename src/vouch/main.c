@@ -24,6 +24,8 @@ static const struct cmd {
 	    "the audit"},
 	{"check", cmd_check, "the receiver's verdict on a message: SPF, "
 	    "DKIM, DMARC, action"},
+	{"explain", cmd_explain, "why a message was rejected, from the "
+	    "bounce, and the fix"},
 	{"report", cmd_report, "import DMARC reports, see who sends as a "
 	    "domain"},
 };
