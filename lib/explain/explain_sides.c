@@ -387,20 +387,28 @@ forward_confirmed(struct explain_ctx *c, const char *name)
 void
 vouch__explain_reverse_dns(struct explain_ctx *c)
 {
-	const char *ip = vouch__x_ip(c), *name = c->pub.client_rdns;
+	const char *ip = vouch__x_ip(c), *name = c->pub.client_rdns, *host;
+	const char *fix;
 	const char *d = c->pub.from_domain != NULL ? c->pub.from_domain :
 	    "example.com";
 
 	if (c->reply != REPLY_PTR || !c->pub.has_ip ||
 	    (name != NULL && forward_confirmed(c, name)))
 		return;
+	host = c->b->reporting_mta;
+	if (host != NULL && forward_confirmed(c, host))
+		fix = vouch__explain_fmt(c, "ask whoever runs %s (the hosting "
+		    "provider or ISP) to set its PTR record to %s, the "
+		    "server's name, which already resolves to it", ip, host);
+	else
+		fix = vouch__explain_fmt(c, "ask whoever runs %s (the hosting "
+		    "provider or ISP) to set its PTR record to the server's "
+		    "name, e.g. mail.%s, and publish that name's A/AAAA record "
+		    "with %s", ip, d, ip);
 	vouch__explain_add(c, "reverse-dns", VOUCH_EXPLAIN_ERROR,
 	    name == NULL ? vouch__explain_fmt(c, "%s has no PTR record", ip) :
 	    vouch__explain_fmt(c, "%s has the PTR name %s, which has no "
-	    "address record holding %s", ip, name, ip), vouch__explain_fmt(c,
-	    "ask whoever runs %s (the hosting provider) to set its PTR "
-	    "record to the server's name, e.g. mail.%s, and publish that "
-	    "name's A/AAAA record with %s", ip, d, ip), "the receiver "
+	    "address record holding %s", ip, name, ip), fix, "the receiver "
 	    "requires the sending address to have a reverse DNS name that "
 	    "resolves back to it, and %s does not", ip);
 }

@@ -326,6 +326,22 @@ check(f"{N} --ip: source", "--ip" in (j.get("client_ip_source") or ""),
       j.get("client_ip_source"))
 check(f"{N} --ip: spf pass", result(j, "spf") == "pass", j.get("results"))
 
+# ---- reverse-dns: Gmail's 5.7.25 names [203.0.113.99]; its PTR is the
+# ISP's generic 203-0-113-99.dsl.isp.example, which has no A record; the
+# Reporting-MTA mail.quarry-lane.example.net does resolve to 203.0.113.99.
+# SPF (ip4:203.0.113.99) passes and aligns.
+N = "reverse-dns.eml"
+j, c = case(N, ("dsn", "postfix", "headers"), "quarry-lane.example.net",
+            "reverse-dns", ("203.0.113.99",))
+check(f"{N}: evidence names the PTR name",
+      "203-0-113-99.dsl.isp.example" in (c.get("evidence") or ""), c)
+check(f"{N}: fix names the server's own name",
+      "mail.quarry-lane.example.net" in (c.get("fix") or ""), c)
+check(f"{N}: spf pass", result(j, "spf") == "pass", j.get("results"))
+check(f"{N}: not an SPF cause", not any(
+    x.get("code") in ("unauthorized-server", "spf-missing-sender")
+    for x in j.get("causes") or []), j.get("causes"))
+
 # ---- The human output: one sentence, then numbered causes.
 ovh = os.path.join(EX, "free-mail-via-ovh.eml")
 rc, out, err = run("--dns-zone", ZONE, ovh)
