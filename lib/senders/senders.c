@@ -289,17 +289,19 @@ walk(const struct vouch_senders *s, const char *name, enum senders_tab tab,
 
 	if (s == NULL || name == NULL || vouch__senders_fold(name, buf) == 0)
 		return NULL;
-	for (p = buf; p != NULL; p = sub ? strchr(p, '.') : NULL) {
-		if (p != buf)
-			p++;
-		if (from-- > 0)
-			continue;
-		if ((k = find(&s->tab[tab], p)) != NULL)
-			return k;
-		if (tab2 != TAB_COUNT && (k = find(&s->tab[tab2], p)) != NULL)
-			return k;
+	/* p moves past one dot each turn, so a name that starts with a dot
+	   (".example.com") ends too */
+	for (p = buf;; p++) {
+		if (from-- <= 0) {
+			if ((k = find(&s->tab[tab], p)) != NULL)
+				return k;
+			if (tab2 != TAB_COUNT &&
+			    (k = find(&s->tab[tab2], p)) != NULL)
+				return k;
+		}
+		if (!sub || (p = strchr(p, '.')) == NULL)
+			return NULL;
 	}
-	return NULL;
 }
 
 static const struct vouch_sender_service *

@@ -155,6 +155,14 @@ test_shipped_facts(void **state)
 	    "spf.protection.outlook.com"), m);
 	assert_ptr_equal(vouch_senders_by_domain(s,
 	    "contoso.onmicrosoft.com"), m);
+	/* Names that start with a dot or hold empty labels (from a hostile
+	   HELO) end the suffix walk: a fuzzed explain once looped here. */
+	assert_ptr_equal(vouch_senders_by_domain(s, ".onmicrosoft.com"), m);
+	assert_null(vouch_senders_by_domain(s, "."));
+	assert_null(vouch_senders_by_domain(s, "..."));
+	assert_ptr_equal(vouch_senders_by_include(s,
+	    "..spf.protection.outlook.com"), m);
+	assert_null(vouch_senders_by_host(s, ".x..example."));
 	assert_string_equal(id_of(vouch_senders_by_domain(s,
 	    "us-west-2.amazonses.com")), "amazon-ses");
 	assert_string_equal(id_of(vouch_senders_by_include(s,
