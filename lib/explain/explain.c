@@ -22,6 +22,25 @@ vouch__explain_strdup(struct explain_ctx *c, const char *s)
 	return p;
 }
 
+const char *
+vouch__explain_alabel(struct explain_ctx *c, const char *name)
+{
+	char buf[256];
+
+	if (name == NULL || vouch_domain_to_alabel(name, strlen(name), buf,
+	    sizeof(buf)) != 0)
+		return NULL;
+	return vouch__explain_strdup(c, buf);
+}
+
+const char *
+vouch__explain_addr_domain(struct explain_ctx *c, const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return at != NULL ? vouch__explain_alabel(c, at + 1) : NULL;
+}
+
 static char *vfmt(struct explain_ctx *c, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

@@ -90,18 +90,6 @@ dkim(struct explain_ctx *c, int64_t now)
 	return rc;
 }
 
-static const char *
-domain_part(struct explain_ctx *c, const char *addr)
-{
-	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
-	char buf[256];
-
-	if (at == NULL || vouch_domain_to_alabel(at + 1, strlen(at + 1), buf,
-	    sizeof(buf)) != 0)
-		return NULL;
-	return vouch__explain_strdup(c, buf);
-}
-
 static int
 spf(struct explain_ctx *c, int64_t now)
 {
@@ -124,8 +112,8 @@ spf(struct explain_ctx *c, int64_t now)
 		    "no HELO name; give it with --helo)");
 		return 0;
 	}
-	c->spf_domain = mf[0] != '\0' ? domain_part(c, mf) :
-	    vouch__explain_strdup(c, e->helo);
+	c->spf_domain = mf[0] != '\0' ? vouch__explain_addr_domain(c, mf) :
+	    vouch__explain_alabel(c, e->helo);
 	if (c->spf_domain == NULL) {
 		vouch__explain_unchecked(c, "SPF (the envelope sender has no "
 		    "usable domain)");
@@ -183,7 +171,7 @@ dmarc(struct explain_ctx *c)
 		q.spf_domain = c->spf_domain;
 	} else if (c->pub.recorded.spf != NULL && c->pub.mail_from != NULL) {
 		q.spf = spf_result_named(c->pub.recorded.spf);
-		q.spf_domain = c->spf_domain = domain_part(c,
+		q.spf_domain = c->spf_domain = vouch__explain_addr_domain(c,
 		    c->pub.mail_from);
 	}
 	return vouch_dmarc_check(c->dns, &q, &c->opts.dmarc, &c->dmarc, NULL);

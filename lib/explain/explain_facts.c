@@ -340,18 +340,6 @@ addr_domain(struct explain_ctx *c, const char *name, const char **local)
 	return d;
 }
 
-static const char *
-domain_of(struct explain_ctx *c, const char *addr)
-{
-	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
-	char buf[HOST_MAX];
-
-	if (at == NULL || vouch_domain_to_alabel(at + 1, strlen(at + 1), buf,
-	    sizeof(buf)) != 0)
-		return NULL;
-	return vouch__explain_strdup(c, buf);
-}
-
 /* A header section with one From field for the domain: DMARC needs one
  * when the bounce did not return the original's. */
 static int
@@ -517,8 +505,8 @@ vouch__explain_facts(struct explain_ctx *c)
 		if ((e->from_domain = reply_domain(c)) != NULL)
 			e->from_source = "the receiver's reply (the original's "
 			    "From is not in the bounce)";
-		else if ((e->from_domain = domain_of(c, e->mail_from)) !=
-		    NULL)
+		else if ((e->from_domain = vouch__explain_addr_domain(c,
+		    e->mail_from)) != NULL)
 			e->from_source = "the envelope sender (the original's "
 			    "From is not in the bounce)";
 		if (e->from_domain != NULL &&

@@ -100,6 +100,11 @@ void vouch__explain_add(struct explain_ctx *c, const char *code,
     enum vouch_explain_severity sev, const char *evidence, const char *fix,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int vouch__explain_has(const struct explain_ctx *c, const char *code);
+/* A name as a domain (lower-case A-labels), or NULL when it is not one;
+ * the domain of an address (after its last '@'). */
+const char *vouch__explain_alabel(struct explain_ctx *c, const char *name);
+const char *vouch__explain_addr_domain(struct explain_ctx *c,
+    const char *addr);
 void vouch__explain_unchecked(struct explain_ctx *c, const char *what);
 
 /* explain_reply.c */
