@@ -13,9 +13,10 @@
  *          Gmail, Microsoft 365/Outlook, Postfix and modern Exim send
  *          these, each with its own human-readable part.
  *   TEXT   a plain-text report (classic Exim, qmail and Yahoo/AOL,
- *          Sendmail without DSN): the recipient, the remote server's
- *          reply in the prose, and the original inline after a marker
- *          line or attached.
+ *          Sendmail without DSN, Gmail's reports before 2017): the
+ *          recipient, the remote server's reply in the prose ("550
+ *          5.7.1 ...", "550: 5.1.1 ...", "remote host H said: ..."), and
+ *          the original inline after a marker line or attached.
  *
  * Anything else with an RFC 5322 header section that has a From field is
  * read as a MESSAGE (a delivered or quarantined copy: its A-R, Received-

@@ -88,6 +88,49 @@ vouch__bounce_find(const char *p, size_t n, const char *needle, int icase)
 	return NULL;
 }
 
+int
+vouch__bl_next(struct blines *l, const char **s, size_t *len)
+{
+	const char *lf;
+	size_t e;
+
+	if (l->pos >= l->n)
+		return 0;
+	lf = memchr(l->p + l->pos, '\n', l->n - l->pos);
+	e = lf != NULL ? (size_t)(lf - l->p) : l->n;
+	*s = l->p + l->pos;
+	*len = e - l->pos;
+	if (*len > 0 && (*s)[*len - 1] == '\r')
+		(*len)--;
+	l->pos = lf != NULL ? e + 1 : l->n;
+	return 1;
+}
+
+void
+vouch__bl_trim(const char **s, size_t *n)
+{
+	while (*n > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+int
+vouch__bl_starts(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && vouch__strncaseeq(s, prefix, k);
+}
+
+const char *
+vouch__bl_has(const char *s, size_t n, const char *needle)
+{
+	return vouch__bounce_find(s, n, needle, 1);
+}
+
 /* ---- the original ------------------------------------------------------- */
 
 /* orig copied into the arena (NUL-terminated), cut at a NUL byte. */

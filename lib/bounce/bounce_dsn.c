@@ -87,14 +87,65 @@ skip_sp(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* The offset of what follows the code of a line that is_code(): a line
+ * of the code alone ("550") has nothing after it. */
+static size_t
+after_code(const char *s, size_t n)
+{
+	return n > 3 ? skip_sp(s, n, 4) : n;
+}
+
+void
+vouch__reply_reset(struct breply *r)
+{
+	vouch__buf_reset(&r->buf);
+	memset(r->code, 0, sizeof(r->code));
+	memset(r->status, 0, sizeof(r->status));
+}
+
+/* n less the blanks (and CR) that end s[0..n). */
+static size_t
+rtrim(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/* The first line of a reply: its code (3 digits), then the enhanced code
+ * and the text in s[0..n). */
+static void
+first_line(struct breply *r, const char *code, const char *s, size_t n)
+{
+	size_t k;
+
+	memcpy(r->code, code, 3);
+	put(r, code, 3);
+	k = skip_sp(s, n, 0);
+	s += k;
+	n -= k;
+	if ((k = status_len(s, n)) > 0 && k < sizeof(r->status)) {
+		memcpy(r->status, s, k);
+		r->status[k] = '\0';
+	}
+	put(r, s, n);
+}
+
+void
+vouch__reply_first(struct breply *r, const char *code, const char *s,
+    size_t n)
+{
+	n = rtrim(s, n);
+	first_line(r, code, s, n);
+}
+
 void
 vouch__reply_line(struct breply *r, const char *s, size_t n)
 {
 	size_t i, k;
 
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-	    s[n - 1] == '\r'))
-		n--;
+	n = rtrim(s, n);
 	i = skip_sp(s, n, 0);
 	s += i;
 	n -= i;
@@ -104,15 +155,8 @@ vouch__reply_line(struct breply *r, const char *s, size_t n)
 	}
 	if (r->code[0] == '\0' && r->buf.len == 0) {
 		/* The first line: "550-5.7.26 text" is written "550 ...". */
-		memcpy(r->code, s, 3);
-		put(r, s, 3);
-		i = skip_sp(s, n, 4);
-		if ((k = status_len(s + i, n - i)) > 0 &&
-		    k < sizeof(r->status)) {
-			memcpy(r->status, s + i, k);
-			r->status[k] = '\0';
-		}
-		put(r, s + i, n - i);
+		i = after_code(s, n);
+		first_line(r, s, s + i, n - i);
 		return;
 	}
 	if (memcmp(s, r->code, 3) != 0) {
@@ -120,7 +164,7 @@ vouch__reply_line(struct breply *r, const char *s, size_t n)
 		return;
 	}
 	/* A continuation line: its code and enhanced code go. */
-	i = skip_sp(s, n, 4);
+	i = after_code(s, n);
 	k = strlen(r->status);
 	if (k > 0 && n - i >= k && memcmp(s + i, r->status, k) == 0 &&
 	    (n - i == k || s[i + k] == ' ' || s[i + k] == '\t'))

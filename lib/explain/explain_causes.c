@@ -357,11 +357,22 @@ errors(const struct explain_ctx *c)
 	return 0;
 }
 
+/* A policy refusal that does not say what it refused (5.7.x, no
+ * authentication word): Yahoo's 5.7.9, "rejected due to local policy". */
+static int
+vague(const struct explain_ctx *c)
+{
+	const char *st = c->b->reply_status;
+
+	return st != NULL && strncmp(st, "5.7.", 4) == 0;
+}
+
 static void
 receiver(struct explain_ctx *c)
 {
 	const char *what, *fix;
 	int err = errors(c);
+	enum vouch_explain_severity sev = (enum vouch_explain_severity)-1;
 
 	if (c->reply == REPLY_FILTER) {
 		what = "the receiver refused the message for its own "
@@ -371,6 +382,13 @@ receiver(struct explain_ctx *c)
 		    "on the list the reply names and follow its delisting "
 		    "procedure; if the server was abused, stop that first",
 		    vouch__x_ip(c));
+	} else if (c->reply == REPLY_OTHER && err && vague(c)) {
+		/* "554 5.7.9 Message not accepted for policy reasons" with a
+		   DMARC failure found: the failure is the likely reason */
+		what = "the reply does not name its reason; the errors above "
+		    "are reason enough for a receiver that enforces DMARC";
+		fix = NULL;
+		sev = VOUCH_EXPLAIN_INFO;
 	} else if (c->reply == REPLY_OTHER || (c->reply == REPLY_PTR &&
 	    !vouch__explain_has(c, "reverse-dns"))) {
 		what = "the reply is not about authentication";
@@ -391,11 +409,12 @@ receiver(struct explain_ctx *c)
 			return;
 	} else
 		return;
-	vouch__explain_add(c, "receiver-policy", c->reply == REPLY_FILTER ||
-	    c->reply == REPLY_OTHER || c->reply == REPLY_PTR || !err ?
-	    VOUCH_EXPLAIN_ERROR :
-	    VOUCH_EXPLAIN_WARNING, c->pub.reply != NULL ? c->pub.reply :
-	    c->pub.recorded.field, fix, "%s", what);
+	if ((int)sev < 0)
+		sev = c->reply == REPLY_FILTER || c->reply == REPLY_OTHER ||
+		    c->reply == REPLY_PTR || !err ? VOUCH_EXPLAIN_ERROR :
+		    VOUCH_EXPLAIN_WARNING;
+	vouch__explain_add(c, "receiver-policy", sev, c->pub.reply != NULL ?
+	    c->pub.reply : c->pub.recorded.field, fix, "%s", what);
 }
 
 /* ---- what could not be checked ----------------------------------------- */

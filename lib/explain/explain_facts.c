@@ -313,8 +313,13 @@ client_ip(struct explain_ctx *c)
 		set_ip(c, &ip, "the receiver's reply");
 	if (real)
 		recorded(c);
-	if (real && c->b->kind == VOUCH_BOUNCE_MESSAGE)
+	if (real && c->b->kind == VOUCH_BOUNCE_MESSAGE) {
 		received_chain(c);
+		/* the receiver names itself in its Authentication-Results;
+		   a Received "by" may be an internal address (Gmail) */
+		if (c->pub.recorded.authserv_id != NULL)
+			c->pub.receiver = c->pub.recorded.authserv_id;
+	}
 	else if (!c->pub.has_ip && c->b->kind != VOUCH_BOUNCE_MESSAGE)
 		bounce_server(c);
 }

@@ -147,6 +147,8 @@ vouch__explain_spf_side(struct explain_ctx *c)
 		return;
 	}
 	r = c->spf->result;
+	if (r == VOUCH_SPF_PASS && c->forwarded)
+		return;		/* the forwarder's own envelope: see forwarded */
 	if (r == VOUCH_SPF_PASS) {
 		if (vouch__explain_aligned(c, c->spf->domain,
 		    c->pub.from_domain, 0))
@@ -233,15 +235,23 @@ broken(struct explain_ctx *c, const struct vouch_dkim_sig *g, int error)
 		    "ed25519-sha256, without l=, from a server whose clock is "
 		    "right: receivers do not accept a signature that only "
 		    "verifies";
+	} else if (c->forwarded && g->key_bits > 0) {
+		what = g->header_verified ? "the forwarder or list changed "
+		    "the body on the way" : "the forwarder or list changed "
+		    "signed header fields (and perhaps the body) on the way";
+		fix = "nothing is wrong at the signer: see forwarded";
 	} else if (g->header_verified) {
 		what = "the body was changed after it was signed";
 		fix = "sign last, after every disclaimer, footer or content "
 		    "filter, and keep relays from re-encoding the body or "
 		    "rewrapping its lines";
 	} else if (g->key_bits > 0) {
-		what = "the signature does not match the header fields: they "
+		what = strncmp(g->reason, "body hash", 9) == 0 ? "neither the "
+		    "body nor the header fields match the signature: both "
 		    "were changed after signing, or the published key is not "
-		    "the signer's";
+		    "the signer's" : "the signature does not match the header "
+		    "fields: they were changed after signing, or the published "
+		    "key is not the signer's";
 		fix = vouch__explain_fmt(c, "compare the p= of the record at "
 		    "%s._domainkey.%s with the public half of the signer's key "
 		    "(`openssl pkey -pubout -in KEY`); if they differ, publish "

@@ -232,6 +232,45 @@ static const struct expect samples[] = {
 	    "Return-Path", VOUCH_BOUNCE_ORIG_FULL, "Return-Path: "
 	    "<sender@example.com>\nReceived: from mail.example.com",
 	    "Hello all.", "Hello all.\n", NULL, JUN4 + HMS(11, 57, 58) },
+	/* Regressions from real bounces.  Gmail's plain-text report (before
+	 * 2017): the reply after "The error that the other server returned
+	 * was:", the host from "... for the recipient domain D by H. [ip].",
+	 * the copy after "----- Original message -----". */
+	{ "gmail-text.eml", VOUCH_BOUNCE_TEXT, "gmail", NULL, "550", "5.7.1",
+	    "Unauthenticated email from example.com is not accepted due to "
+	    "domain's DMARC policy. Please contact the administrator of "
+	    "example.com domain if this was a legitimate mail.",
+	    "user@example.org", "mx.example.org", "sender@example.com",
+	    "Return-Path", VOUCH_BOUNCE_ORIG_FULL, "Return-Path: "
+	    "<sender@example.com>\nReceived: from laptop.example.com",
+	    "The figures are attached.", "The figures are attached.\n", NULL,
+	    JUN3 + HMS(11, 9, 55) },
+	/* Yahoo and AOL write the remote reply as "550: 5.7.1 text". */
+	{ "yahoo-colon.eml", VOUCH_BOUNCE_TEXT, "yahoo", NULL, "550", "5.7.1",
+	    "<user@example.org>: Recipient address rejected: SPF check failed "
+	    "for example.com", "user@example.org", NULL, "sender@example.com",
+	    "the bounce's To", VOUCH_BOUNCE_ORIG_FULL, "Received: from "
+	    "sonic.gate.mail.ne1.yahoo.com", "Lunch on Friday?",
+	    "Lunch on Friday?\n", NULL, JUN3 + HMS(11, 59, 58) },
+	/* qmail's "... remote host H said: 550 ..." inside a sentence. */
+	{ "qmail-remote.eml", VOUCH_BOUNCE_TEXT, "qmail", NULL, "550",
+	    "5.7.23", "<user@example.org>: Recipient address rejected: SPF "
+	    "validation failed", "user@example.org", "203.0.113.40",
+	    "sender@example.net", "Return-Path", VOUCH_BOUNCE_ORIG_FULL,
+	    "Return-Path: <sender@example.net>\nReceived: (qmail 4240",
+	    "The minutes are below.", "The minutes are below.\n", NULL,
+	    JUN3 + HMS(12, 29, 58) },
+	/* A Postfix report without its delivery-status part: the prose,
+	 * "<addr>: host" alone on its line, "said:" ending the next. */
+	{ "postfix-notification.eml", VOUCH_BOUNCE_DSN, "postfix", NULL,
+	    "550", "5.7.509", "Access denied, sending domain EXAMPLE.COM does "
+	    "not pass DMARC verification and has a DMARC policy of reject. "
+	    "[DM6NAM12FT001.eop-nam12.prod.protection.outlook.com]",
+	    "user@example.org", "example-org.mail.protection.outlook.com",
+	    "sender@example.com", "Return-Path", VOUCH_BOUNCE_ORIG_FULL,
+	    "Return-Path: <sender@example.com>\nReceived: by "
+	    "mail.example.com", "Invoice 42 is attached.",
+	    "Invoice 42 is attached.\n", NULL, JUN3 + HMS(13, 0, 4) },
 };
 
 static void
@@ -394,6 +433,87 @@ test_text_variants(void **state)
 	assert_int_equal(b->original, VOUCH_BOUNCE_ORIG_NONE);
 	assert_string_equal(b->mail_from, "s@example.com");
 	assert_string_equal(b->mail_from_source, "the bounce's To");
+	vouch_bounce_free(b);
+}
+
+/* in parsed from a heap copy of exactly its length, so that a read past
+ * the end is caught (ASan), not excused by a NUL. */
+static struct vouch_bounce *
+parse_exact(const char *in)
+{
+	size_t n = strlen(in);
+	char *copy = malloc(n);
+	struct vouch_bounce *b;
+
+	assert_non_null(copy);
+	memcpy(copy, in, n);
+	b = parse_buf(copy, n);
+	free(copy);
+	return b;
+}
+
+/* Forms met in real bounces that the samples do not show: a reply of the
+ * code alone at the very end of the input (it was read past the end);
+ * Yahoo's "554: text" without an enhanced code; Gmail's plain-text report
+ * of a delay, whose reply is Gmail's own summary. */
+static void
+test_real_forms(void **state)
+{
+	static const char code_only[] = "From: MAILER-DAEMON@mx.example.net\n"
+	    "Content-Type: message/delivery-status\n\nFinal-Recipient: "
+	    "rfc822; u@example.org\nAction: failed\nDiagnostic-Code: smtp; "
+	    "550";
+	static const char qmail_code[] = "From: MAILER-DAEMON@mx.example.net"
+	    "\n\nHi. This is the qmail-send program at mx.example.net.\n\n"
+	    "<u@example.org>:\nRemote host said: 550";
+	static const char yahoo[] = "From: MAILER-DAEMON@yahoo.com\n"
+	    "To: s@example.com\n\nSorry, we were unable to deliver your "
+	    "message to the following address.\n\n<u@example.org>:\n554: "
+	    "delivery error: dd Not a valid recipient - mta1.example.net\n\n"
+	    "--- Below this line is a copy of the message.\n\nFrom: "
+	    "s@example.com\n\nhi\n";
+	static const char gmail_delay[] = "From: Mail Delivery Subsystem "
+	    "<mailer-daemon@googlemail.com>\nTo: s@example.com\n\nDelivery "
+	    "to the following recipient has been delayed:\n\n     "
+	    "u@example.org\n\nTechnical details of temporary failure:\nThe "
+	    "recipient server did not accept our requests to connect.\n"
+	    "[mx.example.org. 192.0.2.25: timed out]\n\n----- Original "
+	    "message -----\n\nFrom: s@example.com\n\nhi\n";
+	struct vouch_bounce *b;
+
+	(void)state;
+	b = parse_exact(code_only);
+	assert_int_equal(b->kind, VOUCH_BOUNCE_DSN);
+	assert_string_equal(b->reply, "550");
+	assert_string_equal(b->reply_code, "550");
+	assert_null(b->reply_status);
+	assert_null(b->reply_text);
+	vouch_bounce_free(b);
+	b = parse_exact(qmail_code);
+	assert_string_equal(b->format, "qmail");
+	assert_string_equal(b->reply, "550");
+	assert_string_equal(b->recipient, "u@example.org");
+	vouch_bounce_free(b);
+	b = parse_exact(yahoo);
+	assert_string_equal(b->format, "yahoo");
+	assert_string_equal(b->reply_code, "554");
+	assert_null(b->reply_status);
+	assert_string_equal(b->reply_text, "delivery error: dd Not a valid "
+	    "recipient - mta1.example.net");
+	assert_string_equal(b->recipient, "u@example.org");
+	vouch_bounce_free(b);
+	b = parse_exact(gmail_delay);
+	assert_int_equal(b->kind, VOUCH_BOUNCE_TEXT);
+	assert_string_equal(b->format, "gmail");
+	assert_int_equal(b->nrcpt, 1);
+	assert_string_equal(b->rcpt[0].action, "delayed");
+	assert_string_equal(b->recipient, "u@example.org");
+	assert_null(b->reply_code);
+	assert_string_equal(b->reply, "The recipient server did not accept "
+	    "our requests to connect. [mx.example.org. 192.0.2.25: timed "
+	    "out]");
+	assert_orig(b, VOUCH_BOUNCE_ORIG_FULL, "From: s@example.com\n", "hi",
+	    "hi\n");
 	vouch_bounce_free(b);
 }
 
@@ -977,6 +1097,7 @@ main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_sample_details),
 		cmocka_unit_test(test_text_variants),
+		cmocka_unit_test(test_real_forms),
 		cmocka_unit_test(test_message),
 		cmocka_unit_test(test_message_no_body),
 		cmocka_unit_test(test_neither),
