@@ -1183,6 +1183,56 @@ test_spf_not_aligned(void **state)
 	run_free(&r);
 }
 
+/* SPF fails for an envelope domain that could not align anyway (a web
+ * server's own name): the cause is the envelope sender, and the fix
+ * authorizes the client in the From domain's SPF (example.com lists
+ * only 192.0.2.10), not in the web host's. */
+static void
+test_spf_unaligned_fail(void **state)
+{
+	struct run r;
+	const struct vouch_explain *e;
+	const struct vouch_explain_cause *k;
+
+	(void)state;
+	e = run_delivered(&r, "web7.host.example. TXT \"v=spf1 -all\"\n",
+	    "Return-Path: <www-data@web7.host.example>\n", "203.0.113.70",
+	    orig_joe);
+	assert_int_equal(e->spf->result, VOUCH_SPF_FAIL);
+	k = need(e, "spf-not-aligned", VOUCH_EXPLAIN_ERROR);
+	contains(k->summary, "web7.host.example");
+	contains(k->fix, "ip4:203.0.113.70");
+	contains(k->fix, "v=spf1 ip4:192.0.2.10 ip4:203.0.113.70 -all");
+	none(e, "unauthorized-server");
+	run_free(&r);
+}
+
+/* A policy refusal that names no reason (Yahoo's 554 5.7.9) on mail
+ * that fails DMARC: the failure explains it, so receiver-policy is only
+ * information. */
+static void
+test_receiver_vague(void **state)
+{
+	struct dsn d = postfix("554 5.7.9 Message not accepted for policy "
+	    "reasons.  See https://postmaster.yahooinc.com/error-codes",
+	    orig_joe);
+	struct vouch_explain_options o;
+	struct run r;
+	const struct vouch_explain *e;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.senders = g.senders;
+	o.now = NOW;
+	o.has_ip = 1;
+	assert_int_equal(vouch_ip_parse("203.0.113.71", &o.ip), 0);
+	e = run_dsn(&r, NULL, &d, &o);
+	assert_int_equal(e->dmarc->result, VOUCH_DMARC_FAIL);
+	need(e, "unauthorized-server", VOUCH_EXPLAIN_ERROR);
+	need(e, "receiver-policy", VOUCH_EXPLAIN_INFO);
+	run_free(&r);
+}
+
 /* A broken record: the SPF result is permerror, the cause names the
  * record and its fault, and no server is called unauthorized. */
 static void
@@ -2085,6 +2135,8 @@ main(void)
 		cmocka_unit_test(test_missing_sender_dkim_d),
 		cmocka_unit_test(test_missing_sender_too_many),
 		cmocka_unit_test(test_spf_not_aligned),
+		cmocka_unit_test(test_spf_unaligned_fail),
+		cmocka_unit_test(test_receiver_vague),
 		cmocka_unit_test(test_spf_record_error),
 		cmocka_unit_test(test_dkim_missing_warning),
 		cmocka_unit_test(test_dkim_broken_no_key),
