@@ -108,6 +108,78 @@ field_text(struct explain_ctx *c, const struct vouch_msg_field *f)
 
 static void received_spf(struct explain_ctx *c, const char *v);
 
+/* v into b without the properties RFC 8601 has no form for, which
+ * Microsoft writes ("dmarc=fail action=quarantine", no "ptype."): a word
+ * with '=' that is neither the method=result at the start of a result
+ * nor reason= nor ptype.property=.  Comments are copied as they are. */
+static int
+lenient_copy(struct vouch__buf *b, const char *v, size_t n)
+{
+	size_t i = 0, j, eq, depth;
+	int first = 1, rc = 0;
+
+	while (i < n && rc == 0) {
+		if (v[i] == ';') {
+			first = 1;
+			rc = vouch__buf_putc(b, v[i++]);
+			continue;
+		}
+		if (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' ||
+		    v[i] == '\n') {
+			rc = vouch__buf_putc(b, v[i++]);
+			continue;
+		}
+		if (v[i] == '(') {
+			for (j = i, depth = 0; j < n; j++) {
+				if (v[j] == '(')
+					depth++;
+				else if (v[j] == ')' && --depth == 0)
+					break;
+			}
+			j = j < n ? j + 1 : n;
+			rc = vouch__buf_append(b, v + i, j - i);
+			i = j;
+			continue;
+		}
+		for (j = i; j < n && strchr(" \t\r\n;(", v[j]) == NULL; j++)
+			;
+		for (eq = i; eq < j && v[eq] != '=' && v[eq] != '.'; eq++)
+			;
+		if (!first && eq < j && v[eq] == '=' &&
+		    !vouch__memcaseeq(v + i, eq - i, "reason")) {
+			i = j;		/* dropped */
+			continue;
+		}
+		first = 0;
+		rc = vouch__buf_append(b, v + i, j - i);
+		i = j;
+	}
+	return rc;
+}
+
+/* An Authentication-Results value, parsed; Microsoft writes its own
+ * without the authserv-id RFC 8601 requires ("spf=pass (sender IP is
+ * ...)"), which the strict parser refuses: for reading what a receiver
+ * recorded, such a value is read as if its authserv-id were empty. */
+static struct vouch_authres *
+authres_lenient(const struct vouch_msg_field *f, int *no_id)
+{
+	struct vouch_authres *ar = NULL;
+	struct vouch__buf b;
+
+	*no_id = 0;
+	if (vouch_authres_parse(f->value, f->value_len, &ar, NULL) == 0)
+		return ar;
+	vouch__buf_init(&b, f->value_len + 16);
+	if (vouch__buf_puts(&b, " x;") != 0 || lenient_copy(&b, f->value,
+	    f->value_len) != 0 || vouch_authres_parse(b.data, b.len, &ar,
+	    NULL) != 0)
+		ar = NULL;
+	*no_id = ar != NULL;	/* "x" is not a name anyone gave */
+	vouch__buf_free(&b);
+	return ar;
+}
+
 /* The topmost Received-SPF and Authentication-Results: what the
  * receiver recorded (a delivered copy; in a bounce, whatever the
  * sender's own servers wrote). */
@@ -119,14 +191,14 @@ recorded(struct explain_ctx *c)
 	const struct vouch_msg_field *f;
 	const char *v, *ip;
 	struct vouch_ip iprev;
-	int has_iprev = 0;
+	int has_iprev = 0, no_id;
 	size_t i;
 
 	i = vouch_msg_find(c->msg, "Authentication-Results", 0);
 	f = vouch_msg_field(c->msg, i);
-	if (f != NULL && vouch_authres_parse(f->value, f->value_len, &ar,
-	    NULL) == 0) {
-		r->authserv_id = vouch__explain_strdup(c, ar->authserv_id);
+	if (f != NULL && (ar = authres_lenient(f, &no_id)) != NULL) {
+		r->authserv_id = no_id ? NULL :
+		    vouch__explain_strdup(c, ar->authserv_id);
 		r->field = field_text(c, f);
 		for (i = 0; i < ar->nresults; i++) {
 			const struct vouch_authres_result *x = &ar->results[i];

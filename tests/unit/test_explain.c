@@ -1207,6 +1207,31 @@ test_spf_unaligned_fail(void **state)
 	run_free(&r);
 }
 
+/* Microsoft's Authentication-Results has no authserv-id and writes
+ * "action=" without a property type; what it recorded is still read
+ * (RFC 8601 2.2 says what a result is; the receiver is not named). */
+static void
+test_recorded_microsoft(void **state)
+{
+	struct run r;
+	const struct vouch_explain *e;
+
+	(void)state;
+	e = run_delivered(&r, NULL, "Authentication-Results: spf=pass "
+	    "(sender IP is 198.51.100.80)\n smtp.mailfrom=esp.example.net; "
+	    "dkim=none (message not signed)\n header.d=none;dmarc=fail "
+	    "action=quarantine\n header.from=example.com;compauth=fail "
+	    "reason=000\nReturn-Path: <bounces@esp.example.net>\n",
+	    "198.51.100.80", orig_joe);
+	assert_null(e->recorded.authserv_id);
+	assert_non_null(e->recorded.spf);
+	assert_string_equal(e->recorded.spf, "pass");
+	assert_non_null(e->recorded.dmarc);
+	assert_string_equal(e->recorded.dmarc, "fail");
+	contains(e->summary, "recorded dmarc=fail");
+	run_free(&r);
+}
+
 /* A policy refusal that names no reason (Yahoo's 554 5.7.9) on mail
  * that fails DMARC: the failure explains it, so receiver-policy is only
  * information. */
@@ -2137,6 +2162,7 @@ main(void)
 		cmocka_unit_test(test_spf_not_aligned),
 		cmocka_unit_test(test_spf_unaligned_fail),
 		cmocka_unit_test(test_receiver_vague),
+		cmocka_unit_test(test_recorded_microsoft),
 		cmocka_unit_test(test_spf_record_error),
 		cmocka_unit_test(test_dkim_missing_warning),
 		cmocka_unit_test(test_dkim_broken_no_key),
