@@ -147,8 +147,9 @@ vouch__explain_spf_side(struct explain_ctx *c)
 		return;
 	}
 	r = c->spf->result;
+	/* a forwarder's own envelope: see forwarded */
 	if (r == VOUCH_SPF_PASS && c->forwarded)
-		return;		/* the forwarder's own envelope: see forwarded */
+		return;
 	if (r == VOUCH_SPF_PASS) {
 		if (vouch__explain_aligned(c, c->spf->domain,
 		    c->pub.from_domain, 0))
