@@ -33,7 +33,8 @@
 # every case vouchd must still answer a well-formed transaction.
 #
 # Usage: postfix_vouchd.sh VOUCHD VOUCH POSTFIX_CTL KNOT_CTL HELPER_DIR
-# (HELPER_DIR holds postfix_dkimpy.py and postfix_milter_abuse.py).
+# (HELPER_DIR holds vouchd_lib.sh, postfix_dkimpy.py and
+# postfix_milter_abuse.py).
 # Exit 77 (ctest: skipped) when postfix, swaks, knotd or kdig is missing,
 # or when not run as root (Postfix's master starts only as root).
 set -u
@@ -41,47 +42,19 @@ vouchd=$1
 vouch=$2
 postfixctl=$3
 knotctl=$4
+# shellcheck source=vouchd_lib.sh
+. "$5/vouchd_lib.sh"
 dkimpy=$5/postfix_dkimpy.py
 abuse=$5/postfix_milter_abuse.py
 
-for p in postfix postconf postqueue swaks knotd kdig; do
-	command -v "$p" >/dev/null 2>&1 || { echo "$p missing: skip"; exit 77; }
-done
+need postfix postconf postqueue swaks knotd kdig
 [ "$(id -u)" -eq 0 ] || { echo "Postfix needs root: skip"; exit 77; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vouch-pfx-it.XXXXXX") || exit 1
 chmod 755 "$dir"
-vpid=
-cleanup() {
-	[ -z "$vpid" ] || { kill -TERM "$vpid" 2>/dev/null; wait "$vpid"; }
-	"$postfixctl" stop "$dir/pfx"
-	"$knotctl" stop "$dir/knot"
-	if [ "${VOUCH_KEEP:-0}" = 1 ]; then
-		echo "kept $dir"
-	else
-		rm -rf "$dir"
-	fi
-}
+postfix_dirs=$dir/pfx
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-failed=0
-ok() { echo "ok - $*"; }
-bad() {
-	echo "FAIL - $*"
-	failed=$((failed + 1))
-}
-# check DESCRIPTION COMMAND...: ok when the command succeeds.
-check() {
-	what=$1
-	shift
-	if "$@" >/dev/null; then ok "$what"; else bad "$what"; fi
-}
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket();
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # ---- keys and the zone ------------------------------------------------------
 
@@ -161,15 +134,7 @@ replied() {
 # delivered NAME: the path of the delivered message of case NAME, after
 # waiting up to 10 s for it; fails when it never arrives.
 delivered() {
-	i=0
-	while [ $i -lt 100 ]; do
-		f=$(grep -l "^Message-ID: <$1\.$$@vouch.test>" \
-		    "$maildir"/* 2>/dev/null | head -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	find_mail "$maildir" "^Message-ID: <$1\.$$@vouch.test>"
 }
 
 # not_delivered NAME: neither delivered nor anywhere in the queue.
@@ -261,36 +226,8 @@ sed "s|^KeyTable .*|KeyTable $dir/badkeytable|" "$dir/good.conf" \
 check "vouchd -n: a KeyTable naming a missing key file fails" \
     sh -c "! '$vouchd' -n -c '$dir/bad5.conf' 2>/dev/null"
 
-# start_vouchd CONF SOCKET_TEST: vouchd -f in the background, waits until
-# SOCKET_TEST (a shell test) holds.
-start_vouchd() {
-	"$vouchd" -f -c "$1" 2>>"$dir/vouchd.log" &
-	vpid=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		sh -c "$2" && return 0
-		kill -0 "$vpid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "vouchd did not start:"
-	cat "$dir/vouchd.log"
-	kill -TERM "$vpid" 2>/dev/null
-	vpid=
-	return 1
-}
-
-# stop_vouchd: SIGTERM; ok when it exits 0 and removes its pid file
-# ($pidfile).
+# The pid file of the vouchd that stop_vouchd stops.
 pidfile=$dir/vouchd.pid
-stop_vouchd() {
-	kill -TERM "$vpid"
-	wait "$vpid"
-	st=$?
-	vpid=
-	check "SIGTERM: vouchd exits with status 0 (got $st)" [ "$st" -eq 0 ]
-	check "SIGTERM: vouchd removes its pid file" [ ! -e "$pidfile" ]
-}
 
 # milter SPEC: point Postfix's smtpd at SPEC and reload it.
 milter() {
