@@ -124,6 +124,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else {
 		check(b);
+		/* the input again as the original kept by the sender: it is
+		   either taken whole or refused with b unchanged */
+		rc = vouch_bounce_attach_original(b, (const char *)data, size,
+		    &err);
+		if ((rc == 0 && !b->original_given) ||
+		    (rc != 0 && (b->original_given || err.msg[0] == '\0')))
+			abort();
+		check(b);
 		vouch_bounce_free(b);
 	}
 	received((const char *)data, size);

@@ -132,6 +132,10 @@ struct vouch_bounce {
 	/* The original's Date field as seconds since the epoch (RFC 5322
 	   3.3, obsolete zones too), or 0 when it has none that reads. */
 	int64_t orig_date;
+	/* The original came from vouch_bounce_attach_original(): a copy
+	   the sender kept (a Sent folder's is saved before the server
+	   signs it, so a missing DKIM-Signature proves nothing). */
+	int original_given;
 };
 
 /*
@@ -143,6 +147,18 @@ struct vouch_bounce {
 VOUCH_API int vouch_bounce_parse(const char *data, size_t len,
     struct vouch_bounce **out, struct vouch_error *err);
 VOUCH_API void vouch_bounce_free(struct vouch_bounce *b);
+
+/*
+ * Put the original as the sender kept it (from the Sent folder, or the
+ * sending application) in place of what the bounce carried, which is
+ * often nothing or the header section only: data is copied (an mbox
+ * "From " line first is skipped).  Its Return-Path becomes the envelope
+ * sender unless the DSN named one (X-Postfix-Sender).  VOUCH_ESYNTAX
+ * when data is not a message (no header section, no From field),
+ * VOUCH_ELIMIT over VOUCH_BOUNCE_MAX, VOUCH_ENOMEM; b is unchanged then.
+ */
+VOUCH_API int vouch_bounce_attach_original(struct vouch_bounce *b,
+    const char *data, size_t len, struct vouch_error *err);
 
 /* "dsn", "text", "message". */
 VOUCH_API const char *vouch_bounce_kind_name(enum vouch_bounce_kind k);

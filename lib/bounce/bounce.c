@@ -307,7 +307,8 @@ classify(struct bctx *c)
 		return 0;
 	}
 	if (!vouch__bh_find(c->hdr.p, c->hdr.n, "From", &f))
-		return vouch__error(c->err, VOUCH_ESYNTAX, 0, "neither a bounce "
+		return vouch__error(c->err, VOUCH_ESYNTAX, 0, "neither a "
+		    "bounce "
 		    "nor a message: no From field and no delivery status");
 	b->kind = VOUCH_BOUNCE_MESSAGE;
 	b->format = "message";
@@ -333,7 +334,8 @@ start(struct bctx *c, const char *data, size_t len)
 	vouch__bh_scan(c->in.p, c->in.n, &c->hdr.n);
 	c->hdr.p = c->in.p;
 	if (c->hdr.n == 0)
-		return vouch__error(c->err, VOUCH_ESYNTAX, 0, "neither a bounce "
+		return vouch__error(c->err, VOUCH_ESYNTAX, 0, "neither a "
+		    "bounce "
 		    "nor a message: no header section (the input does not "
 		    "start with a field such as \"From:\")");
 	return 0;
@@ -438,4 +440,61 @@ vouch_bounce_original_name(enum vouch_bounce_original o)
 		return "truncated";
 	}
 	return "unknown";
+}
+
+int
+vouch_bounce_attach_original(struct vouch_bounce *b, const char *data,
+    size_t len, struct vouch_error *err)
+{
+	struct vouch__bounce *bx = (struct vouch__bounce *)b;
+	struct vouch_bounce keep;
+	struct bfield f;
+	struct bctx c;
+	size_t hlen;
+	int rc;
+
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+	if (b == NULL || (data == NULL && len > 0))
+		return vouch__error(err, VOUCH_EINVAL, 0, "no bounce or no "
+		    "original");
+	if (len > VOUCH_BOUNCE_MAX)
+		return vouch__error(err, VOUCH_ELIMIT, 0, "original of %zu "
+		    "bytes is over the limit of %u bytes", len,
+		    VOUCH_BOUNCE_MAX);
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.a = &bx->arena;
+	c.err = err;
+	if (len == 0 || (rc = start(&c, data, len)) != 0 ||
+	    !vouch__bh_find(c.hdr.p, c.hdr.n, "From", &f))
+		return vouch__error(err, VOUCH_ESYNTAX, 0, "the original is "
+		    "not a message: %s", len == 0 ? "it is empty" :
+		    "it has no header section with a From field");
+	keep = *b;
+	c.orig = c.in;
+	c.okind = VOUCH_BOUNCE_ORIG_FULL;
+	b->truncated_note = NULL;
+	set_original(&c);
+	if (c.oom || b->orig == keep.orig) {
+		*b = keep;
+		return vouch__error(err, VOUCH_ENOMEM, 0, "out of memory");
+	}
+	b->original_given = 1;
+	if (b->original != VOUCH_BOUNCE_ORIG_TRUNCATED)
+		b->truncated_note = NULL;
+	if (b->mail_from_source != NULL &&
+	    strcmp(b->mail_from_source, "X-Postfix-Sender") == 0)
+		return 0;
+	vouch__bh_scan(b->orig, b->orig_len, &hlen);
+	if (vouch__bh_find(b->orig, hlen, "Return-Path", &f) &&
+	    (b->mail_from = address_of(&c, f.val, f.vlen)) != NULL)
+		b->mail_from_source = "the original's Return-Path";
+	else if (c.oom) {
+		*b = keep;
+		return vouch__error(err, VOUCH_ENOMEM, 0, "out of memory");
+	} else {
+		b->mail_from = keep.mail_from;
+	}
+	return 0;
 }

@@ -28,7 +28,8 @@ static const struct {
 } copy_marks[] = {
 	{ "This is a copy of the message, including all the headers",
 	    VOUCH_BOUNCE_ORIG_FULL },
-	{ "This is a copy of the message's headers", VOUCH_BOUNCE_ORIG_HEADERS },
+	{ "This is a copy of the message's headers",
+	    VOUCH_BOUNCE_ORIG_HEADERS },
 	{ "Below this line is a copy of the message", VOUCH_BOUNCE_ORIG_FULL },
 	{ "----- Original message follows -----", VOUCH_BOUNCE_ORIG_FULL },
 	{ "----- Message header follows -----", VOUCH_BOUNCE_ORIG_HEADERS },
@@ -65,7 +66,8 @@ exim_note(struct bctx *c, struct blines *l, const char *s, size_t n)
 		    vouch__buf_putc(&b, ' ') != 0)
 			break;
 		save = l->pos;
-		if (!vouch__bl_next(l, &s, &n) || !vouch__bl_starts(s, n, "------ ")) {
+		if (!vouch__bl_next(l, &s, &n) ||
+		    !vouch__bl_starts(s, n, "------ ")) {
 			l->pos = save;
 			break;
 		}

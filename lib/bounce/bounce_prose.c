@@ -143,8 +143,8 @@ vouch__sendmail_line(struct reader *rd, const char *s, size_t n)
 	else if (tn > 2 && t[0] == '<' && t[tn - 1] == '>' &&
 	    vouch__rd_is_address(t, tn) && rd->action != NULL)
 		vouch__rd_recipient(rd, t, tn);
-	else if (rd->cur != NULL && vouch__bl_starts(t, tn, "(reason:") && !rd->in_reply &&
-	    rd->cur->reply == NULL) {
+	else if (rd->cur != NULL && vouch__bl_starts(t, tn, "(reason:") &&
+	    !rd->in_reply && rd->cur->reply == NULL) {
 		vouch__reply_line(&rd->r, t + 8, tn > 9 && t[tn - 1] == ')' ?
 		    tn - 9 : tn - 8);
 		vouch__rd_flush(rd);

@@ -389,8 +389,8 @@ receiver(struct explain_ctx *c)
 		    "are reason enough for a receiver that enforces DMARC";
 		fix = NULL;
 		sev = VOUCH_EXPLAIN_INFO;
-	} else if (c->reply == REPLY_OTHER || (c->reply == REPLY_PTR &&
-	    !vouch__explain_has(c, "reverse-dns"))) {
+	} else if ((c->reply == REPLY_OTHER && !vague(c)) ||
+	    (c->reply == REPLY_PTR && !vouch__explain_has(c, "reverse-dns"))) {
 		what = "the reply is not about authentication";
 		fix = "nothing to publish in DNS: act on what the reply says, "
 		    "or ask the receiver's postmaster";
@@ -407,6 +407,11 @@ receiver(struct explain_ctx *c)
 		    "reply and the message's header fields";
 		if (c->pub.reply == NULL && c->pub.recorded.dmarc == NULL)
 			return;
+	} else if (c->reply == REPLY_OTHER) {
+		what = "the reply does not name its reason, and nothing found "
+		    "in the sender's records explains it";
+		fix = "ask the receiver's postmaster, with the reply and the "
+		    "message's header fields";
 	} else
 		return;
 	if ((int)sev < 0)

@@ -322,6 +322,16 @@ vouch__explain_dkim_side(struct explain_ctx *c)
 		return;
 	}
 	n = vouch_dkim_verify_count(c->dkim);
+	if (n == 0 && c->b->original_given) {
+		/* a kept copy is saved before the server signs */
+		vouch__explain_add(c, "undetermined", VOUCH_EXPLAIN_INFO,
+		    "no DKIM-Signature field in the copy given as the original",
+		    "the copy the bounce returned, or one the recipient "
+		    "received, shows whether the server signs", "whether the "
+		    "sending server signs cannot be told from a copy saved "
+		    "before it sent the message (a Sent folder's)");
+		return;
+	}
 	if (n == 0) {
 		dkim_missing(c, error);
 		return;

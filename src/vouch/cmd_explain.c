@@ -27,7 +27,7 @@
 
 struct explain_args {
 	const char *path;
-	const char *ip, *mail_from, *helo, *senders, *psl;
+	const char *ip, *mail_from, *helo, *senders, *psl, *original;
 	long long now;
 	enum vouch_dmarc_mode mode;
 	int json;
@@ -38,11 +38,11 @@ static void
 explain_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: vouch explain FILE|- [--ip IP] [--mail-from ADDR]"
-	    " [--helo HOST]\n"
-	    "       [--senders FILE] [--now UNIXTIME]"
-	    " [--dmarc-mode rfc9989|rfc7489|shadow]\n"
-	    "       [--psl FILE] [--dns-zone FILE | --dns-overlay FILE |"
+	    "usage: vouch explain FILE|- [--original FILE] [--ip IP]"
+	    " [--mail-from ADDR]\n"
+	    "       [--helo HOST] [--senders FILE] [--now UNIXTIME]\n"
+	    "       [--dmarc-mode rfc9989|rfc7489|shadow] [--psl FILE]\n"
+	    "       [--dns-zone FILE | --dns-overlay FILE |"
 	    " --dns-server ADDR[@PORT]]\n"
 	    "       [--dns-timeout MS] [--json]\n"
 	    "\n"
@@ -52,9 +52,11 @@ explain_usage(FILE *f)
 	    " receiver saw it,\n"
 	    "checks SPF, DKIM and DMARC again with today's DNS, and says why"
 	    " the message\n"
-	    "was rejected and what to publish or change.  --ip, --mail-from"
-	    " and --helo give\n"
-	    "what the input does not say.  Exit status: 0 a diagnosis was"
+	    "was rejected and what to publish or change.  --original (the"
+	    " message as sent,\n"
+	    "e.g. from the Sent folder), --ip, --mail-from and --helo give"
+	    " what the input\n"
+	    "does not say.  Exit status: 0 a diagnosis was"
 	    " printed, 1 the\n"
 	    "input is neither a bounce nor a message (or a runtime error),"
 	    " 2 a usage error.\n");
@@ -69,6 +71,7 @@ explain_option(int c, const char *name, struct explain_args *a)
 	case 'H': a->helo = optarg; return 0;
 	case 'S': a->senders = optarg; return 0;
 	case 'p': a->psl = optarg; return 0;
+	case 'o': a->original = optarg; return 0;
 	case 'j': a->json = 1; return 0;
 	case 'M': return dmarc_mode_option("explain", optarg, &a->mode);
 	case 'n':
@@ -90,6 +93,7 @@ parse_args(int argc, char **argv, struct explain_args *a)
 		{"helo", required_argument, NULL, 'H'},
 		{"senders", required_argument, NULL, 'S'},
 		{"psl", required_argument, NULL, 'p'},
+		{"original", required_argument, NULL, 'o'},
 		{"dmarc-mode", required_argument, NULL, 'M'},
 		{"now", required_argument, NULL, 'n'},
 		CLI_COMMON_LONGOPTS
@@ -397,6 +401,36 @@ setup(const struct explain_args *a, struct vouch_explain_options *o,
 	return 0;
 }
 
+/* --original: the message as sent, in place of what the bounce carried.
+ * Returns 0, or an exit status after saying why. */
+static int
+attach(const struct explain_args *a, struct vouch_bounce *b)
+{
+	struct vouch_error err;
+	size_t len;
+	char *data;
+	int rc;
+
+	if (a->original == NULL)
+		return 0;
+	if (strcmp(a->original, "-") == 0) {
+		fprintf(stderr, "vouch explain: --original must be a file\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = read_all(a->original, &data, &len)) != 0)
+		return rc;
+	rc = vouch_bounce_attach_original(b, data, len, &err);
+	free(data);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "vouch explain: ");
+	cli_put_safe(stderr, a->original);
+	fprintf(stderr, ": ");
+	cli_put_safe(stderr, err.msg);
+	fputc('\n', stderr);
+	return EXIT_RUNTIME;
+}
+
 static int
 run(const struct explain_args *a, struct vouch_dns *dns,
     const struct vouch_explain_options *o)
@@ -411,8 +445,13 @@ run(const struct explain_args *a, struct vouch_dns *dns,
 	if ((rc = read_all(a->path, &data, &len)) != 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
-	if (vouch_bounce_parse(data, len, &b, &err) != 0 ||
-	    vouch_explain(dns, b, o, &e, &err) != 0) {
+	if (vouch_bounce_parse(data, len, &b, &err) == 0 &&
+	    (rc = attach(a, b)) != 0) {
+		vouch_bounce_free(b);
+		free(data);
+		return rc;
+	}
+	if (b == NULL || vouch_explain(dns, b, o, &e, &err) != 0) {
 		fprintf(stderr, "vouch explain: ");
 		cli_put_safe(stderr, strcmp(a->path, "-") == 0 ?
 		    "standard input" : a->path);

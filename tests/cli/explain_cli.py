@@ -326,6 +326,34 @@ check(f"{N} --ip: source", "--ip" in (j.get("client_ip_source") or ""),
       j.get("client_ip_source"))
 check(f"{N} --ip: spf pass", result(j, "spf") == "pass", j.get("results"))
 
+# With the message as sent (--original, a Sent-folder copy without a
+# DKIM-Signature) and the IP, everything can be checked: quillpoint's SPF
+# passes for 192.0.2.180 and aligns, so DMARC passes; the copy cannot tell
+# whether the server signs, so no dkim-missing error is made of it.
+SENT = os.path.join(EX, "undetermined-sent.eml")
+j = explain(N, "--ip", "192.0.2.180", "--original", SENT)
+check(f"{N} --original: original full",
+      (j.get("input") or {}).get("original") == "full", j.get("input"))
+check(f"{N} --original: from_domain", j.get("from_domain") ==
+      "quillpoint.example.com", j.get("from_domain"))
+check(f"{N} --original: dmarc pass", result(j, "dmarc") == "pass",
+      j.get("results"))
+check(f"{N} --original: no dkim-missing", "dkim-missing" not in causes(j),
+      sorted(causes(j)))
+c = has_cause(N, j, "undetermined")
+check(f"{N} --original: says the copy cannot tell",
+      "Sent folder" in text(c), c)
+has_cause(N, j, "receiver-policy", "error")
+rc, out, err = run("--dns-zone", ZONE, "--original", ZONE,
+                   os.path.join(EX, N))
+check("--original not a message: exit 1", rc == 1, (rc, err))
+check("--original not a message: names the file",
+      "explain.zone" in err and "not a message" in err, err)
+rc, out, err = run("--dns-zone", ZONE, "--original", "/nonexistent/x.eml",
+                   os.path.join(EX, N))
+check("--original missing: exit 1, named", rc == 1 and
+      "/nonexistent/x.eml" in err, (rc, err))
+
 # ---- reverse-dns: Gmail's 5.7.25 names [203.0.113.99]; its PTR is the
 # ISP's generic 203-0-113-99.dsl.isp.example, which has no A record; the
 # Reporting-MTA mail.quarry-lane.example.net does resolve to 203.0.113.99.

@@ -641,6 +641,63 @@ test_dsn_without_original(void **state)
 	vouch_bounce_free(b);
 }
 
+/* The original as the sender kept it, given afterwards: it replaces what
+ * the bounce carried; its Return-Path names the envelope sender unless
+ * the DSN did; whatever fails leaves the bounce as it was. */
+static void
+test_attach_original(void **state)
+{
+	static const char in[] = "From: MAILER-DAEMON@mx.example.net\n"
+	    "To: sender@example.com\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=B\n\n--B\nContent-Type: text/plain\n\nFailed.\n--B\n"
+	    "Content-Type: message/delivery-status\n\nReporting-MTA: dns; "
+	    "mx.example.net\n\nFinal-Recipient: rfc822; <u@example.org>\n"
+	    "Action: failed\nStatus: 5.7.1\n--B--\n";
+	static const char sent[] = "From Joe Tue Nov 14 22:13:20 2023\n"
+	    "Return-Path: <bounces@example.com>\n"
+	    "From: Joe <joe@example.com>\nTo: u@example.org\n"
+	    "Date: Tue, 14 Nov 2023 22:13:20 +0000\nSubject: hi\n\nHello.\n";
+	static const char no_from[] = "Subject: x\n\nbody\n";
+	struct vouch_bounce *b = parse_buf(in, strlen(in));
+	struct vouch_error err;
+	char *big;
+
+	(void)state;
+	assert_int_equal(b->original, VOUCH_BOUNCE_ORIG_NONE);
+	assert_int_equal(b->original_given, 0);
+	/* not a message, empty, too big, no bounce: b is unchanged */
+	assert_int_equal(vouch_bounce_attach_original(b, no_from,
+	    strlen(no_from), &err), VOUCH_ESYNTAX);
+	assert_non_null(strstr(err.msg, "From field"));
+	assert_int_equal(vouch_bounce_attach_original(b, "", 0, &err),
+	    VOUCH_ESYNTAX);
+	big = calloc(1, (size_t)VOUCH_BOUNCE_MAX + 1);
+	assert_non_null(big);
+	assert_int_equal(vouch_bounce_attach_original(b, big,
+	    (size_t)VOUCH_BOUNCE_MAX + 1, &err), VOUCH_ELIMIT);
+	free(big);
+	assert_int_equal(vouch_bounce_attach_original(NULL, sent,
+	    strlen(sent), &err), VOUCH_EINVAL);
+	assert_null(b->orig);
+	assert_int_equal(b->original_given, 0);
+	assert_string_equal(b->mail_from, "sender@example.com");
+	/* the copy, mbox "From " line skipped */
+	assert_int_equal(vouch_bounce_attach_original(b, sent, strlen(sent),
+	    &err), 0);
+	assert_int_equal(b->original, VOUCH_BOUNCE_ORIG_FULL);
+	assert_int_equal(b->original_given, 1);
+	assert_non_null(b->orig);
+	assert_int_equal(strncmp(b->orig, "Return-Path:", 12), 0);
+	assert_string_equal(b->orig + b->orig_body_off, "Hello.\n");
+	assert_int_equal(b->orig_date, 1700000000);
+	assert_string_equal(b->mail_from, "bounces@example.com");
+	assert_string_equal(b->mail_from_source, "the original's Return-Path");
+	/* the DSN's reply is untouched */
+	assert_string_equal(b->reply_status, "5.7.1");
+	vouch_bounce_free(b);
+}
+
 /* ---- limits ------------------------------------------------------------- */
 
 /* depth nested multiparts, then parts text parts at the bottom. */
@@ -1110,6 +1167,7 @@ main(void)
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_received_mtas),
 		cmocka_unit_test(test_received_malformed),
+		cmocka_unit_test(test_attach_original),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
