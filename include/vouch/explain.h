@@ -24,8 +24,10 @@
  *   spf-missing-sender    the sending host belongs to a known service
  *                         (data/senders.conf) whose SPF include the
  *                         domain's record lacks
- *   spf-not-aligned       SPF passes for a MAIL FROM domain that does not
- *                         align with From (a service's bounce domain)
+ *   spf-not-aligned       the MAIL FROM domain does not align with From:
+ *                         SPF passes there (a service's bounce domain) or
+ *                         fails for a domain that could not count anyway
+ *                         (a web server's own name)
  *   spf-record-error      the SPF record is broken (syntax, too many
  *                         lookups, void lookups, several records)
  *   dkim-missing          the message carries no DKIM signature
@@ -46,7 +48,8 @@
  *   receiver-policy       the sender's records are fine: the receiver's
  *                         own policy or filtering rejected the message
  *   undetermined          the evidence does not decide; the cause says
- *                         what would (the client IP, the original)
+ *                         what would (the client IP, the original; see
+ *                         vouch_bounce_attach_original())
  *
  * Ownership: everything reachable from a struct vouch_explain lives until
  * vouch_explain_free(); the bounce given is borrowed for as long.  Thread
