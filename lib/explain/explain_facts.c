@@ -7,14 +7,17 @@
  *
  * The client IP, in order: --ip; an address in the receiver's reply
  * (Gmail "[198.51.100.7 15]", blocklists "Client host [203.0.113.7]");
- * for a delivered copy the topmost Received-SPF client-ip=, else the
- * first Received field from the top whose connecting address is public;
- * for a bounce from the sender's own server (Postfix, Exim, Sendmail,
- * qmail, any RFC 3464), the address of the server that wrote it: the
+ * for a delivered copy, its topmost Received-SPF client-ip=, then its
+ * topmost Authentication-Results' policy.iprev, then the first Received
+ * field from the top whose connecting address is public and that is not
+ * a hop inside the receiver (a bounce's original carries what the
+ * sender's side recorded, not the receiver: none of it is read); for a
+ * bounce from the sender's own server (Postfix, Exim, Sendmail, qmail,
+ * any RFC 3464), the address of the server that wrote it: the
  * Reporting-MTA, else the "by" host of the original's topmost Received,
- * when the name has exactly one address.  The big providers' bounces
- * (Gmail, Microsoft, Yahoo) come from pools: their address is not looked
- * up, the provider itself is the sending service.
+ * when the name has exactly one address.  The big providers' bounces (Gmail, Microsoft, Yahoo) come
+ * from pools: their address is not looked up, the provider itself is
+ * the sending service.
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +74,16 @@ ip_in_reply(const char *r, struct vouch_ip *ip)
 	return 0;
 }
 
+static char *
+ndup(struct explain_ctx *c, const char *p, size_t n)
+{
+	char *d = vouch__arena_strndup(&c->arena, p, n);
+
+	if (d == NULL)
+		c->nomem = 1;
+	return d;
+}
+
 /* The value of key= in a Received-SPF field (after the comment), or
  * NULL. */
 static const char *
@@ -88,7 +101,7 @@ kv(struct explain_ctx *c, const char *v, const char *key)
 				n = strcspn(p, "\"");
 			} else
 				n = strcspn(p, "; \t\r\n");
-			return vouch__arena_strndup(&c->arena, p, n);
+			return ndup(c, p, n);
 		}
 	}
 	return NULL;
@@ -102,8 +115,7 @@ field_text(struct explain_ctx *c, const struct vouch_msg_field *f)
 	while (sp < f->value_len && (f->value[sp] == ' ' ||
 	    f->value[sp] == '\t'))
 		sp++;
-	return vouch__arena_strndup(&c->arena, f->value + sp,
-	    f->value_len - sp);
+	return ndup(c, f->value + sp, f->value_len - sp);
 }
 
 static void received_spf(struct explain_ctx *c, const char *v);
@@ -247,9 +259,11 @@ received_spf(struct explain_ctx *c, const char *v)
 
 	if (r->spf == NULL) {
 		size_t sp = strspn(v, " \t\r\n");
+		char *w = ndup(c, v + sp, strcspn(v + sp, " \t\r\n("));
 
-		r->spf = vouch__arena_strndup(&c->arena, v + sp,
-		    strcspn(v + sp, " \t\r\n("));
+		if (w != NULL)
+			vouch__lower(w);	/* "Pass" is pass */
+		r->spf = w;
 		if (r->field == NULL)
 			r->field = v;
 	}
@@ -383,9 +397,11 @@ client_ip(struct explain_ctx *c)
 		set_ip(c, &c->opts.ip, "--ip");
 	else if (ip_in_reply(c->b->reply, &ip))
 		set_ip(c, &ip, "the receiver's reply");
-	if (real)
-		recorded(c);
+	/* Only a delivered copy carries what the receiver recorded: in a
+	   bounce, the original's Received-SPF and A-R were written on the
+	   sender's side, about whoever handed the message to it. */
 	if (real && c->b->kind == VOUCH_BOUNCE_MESSAGE) {
+		recorded(c);
 		received_chain(c);
 		/* the receiver names itself in its Authentication-Results;
 		   a Received "by" may be an internal address (Gmail) */
