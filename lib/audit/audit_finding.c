@@ -148,19 +148,6 @@ vouch__audit_strdup(struct audit_ctx *c, const char *s)
 	return d;
 }
 
-static char *vfmt(struct audit_ctx *c, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static char *
-vfmt(struct audit_ctx *c, const char *fmt, va_list ap)
-{
-	char *s = vouch__arena_vfmt(c->ar, AUDIT_MSG_MAX, fmt, ap);
-
-	if (s == NULL)
-		c->nomem = 1;
-	return s;
-}
-
 char *
 vouch__audit_fmt(struct audit_ctx *c, const char *fmt, ...)
 {
@@ -168,7 +155,7 @@ vouch__audit_fmt(struct audit_ctx *c, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	s = vfmt(c, fmt, ap);
+	s = vouch__arena_vfmt(c->ar, AUDIT_MSG_MAX, &c->nomem, fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -213,7 +200,8 @@ vouch__audit_add(struct audit_ctx *c, const char *code, int sev_override,
 	    (enum vouch_audit_severity)sev_override : k->severity;
 	f->code = k->code;
 	va_start(ap, fmt);
-	f->message = vfmt(c, fmt, ap);
+	f->message = vouch__arena_vfmt(c->ar, AUDIT_MSG_MAX, &c->nomem, fmt,
+	    ap);
 	va_end(ap);
 	f->evidence = vouch__audit_strdup(c, evidence);
 	f->fix = vouch__audit_strdup(c, fix);

@@ -22,6 +22,15 @@ vouch__explain_strdup(struct explain_ctx *c, const char *s)
 	return p;
 }
 
+int
+vouch__explain_under(const char *name, const char *domain)
+{
+	size_t n = strlen(name), d = strlen(domain);
+
+	return vouch__strcaseeq(name, domain) || (n > d &&
+	    name[n - d - 1] == '.' && vouch__strcaseeq(name + n - d, domain));
+}
+
 const char *
 vouch__explain_alabel(struct explain_ctx *c, const char *name)
 {
@@ -41,19 +50,6 @@ vouch__explain_addr_domain(struct explain_ctx *c, const char *addr)
 	return at != NULL ? vouch__explain_alabel(c, at + 1) : NULL;
 }
 
-static char *vfmt(struct explain_ctx *c, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static char *
-vfmt(struct explain_ctx *c, const char *fmt, va_list ap)
-{
-	char *s = vouch__arena_vfmt(&c->arena, EXPLAIN_TEXT_MAX, fmt, ap);
-
-	if (s == NULL)
-		c->nomem = 1;
-	return s;
-}
-
 char *
 vouch__explain_fmt(struct explain_ctx *c, const char *fmt, ...)
 {
@@ -61,7 +57,8 @@ vouch__explain_fmt(struct explain_ctx *c, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	s = vfmt(c, fmt, ap);
+	s = vouch__arena_vfmt(&c->arena, EXPLAIN_TEXT_MAX, &c->nomem, fmt,
+	    ap);
 	va_end(ap);
 	return s;
 }
@@ -82,7 +79,8 @@ vouch__explain_add(struct explain_ctx *c, const char *code,
 	k->evidence = evidence;
 	k->fix = fix;
 	va_start(ap, fmt);
-	k->summary = vfmt(c, fmt, ap);
+	k->summary = vouch__arena_vfmt(&c->arena, EXPLAIN_TEXT_MAX,
+	    &c->nomem, fmt, ap);
 	va_end(ap);
 }
 

@@ -101,13 +101,15 @@ vouch__arena_strdup(struct vouch__arena *a, const char *s)
 }
 
 char *
-vouch__arena_vfmt(struct vouch__arena *a, size_t max, const char *fmt,
-    va_list ap)
+vouch__arena_vfmt(struct vouch__arena *a, size_t max, int *nomem,
+    const char *fmt, va_list ap)
 {
-	char buf[VOUCH__ARENA_FMT_MAX];
+	char buf[VOUCH__ARENA_FMT_MAX], *s;
 
 	if (max == 0 || max > sizeof(buf))
 		max = sizeof(buf);
 	(void)vsnprintf(buf, max, fmt, ap);
-	return vouch__arena_strdup(a, buf);
+	if ((s = vouch__arena_strdup(a, buf)) == NULL)
+		*nomem = 1;
+	return s;
 }

@@ -59,10 +59,11 @@ void *vouch__arena_alloc(struct vouch__arena *a, size_t n);
 char *vouch__arena_strndup(struct vouch__arena *a, const char *s, size_t n);
 char *vouch__arena_strdup(struct vouch__arena *a, const char *s);
 /* printf into the arena, the text cut at max - 1 bytes (max at most
- * VOUCH__ARENA_FMT_MAX); NULL when out of memory. */
+ * VOUCH__ARENA_FMT_MAX); NULL, with *nomem set, when out of memory (the
+ * flag the callers' contexts carry). */
 #define VOUCH__ARENA_FMT_MAX 4096
-char *vouch__arena_vfmt(struct vouch__arena *a, size_t max, const char *fmt,
-    va_list ap) __attribute__((format(printf, 3, 0)));
+char *vouch__arena_vfmt(struct vouch__arena *a, size_t max, int *nomem,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 void *vouch__arena_memdup(struct vouch__arena *a, const void *p, size_t n);
 
 /* ---- strings ----------------------------------------------------------- */
