@@ -157,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vouch_authres *ar = NULL;
 	struct vouch_error err;
-	int rc;
+	int rc, lrc, no_id;
 
 	memset(&err, 0, sizeof(err));
 	rc = vouch_authres_parse((const char *)data, size, &ar, &err);
@@ -173,6 +173,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strpbrk(err.msg, "\r\n") != NULL) {
 		abort();
 	}
+	vouch_authres_free(ar);
+	/* the lenient reading: what the strict one reads, it reads alike
+	   (no placeholder id); the rest it reads or refuses, never both */
+	ar = NULL;
+	lrc = vouch_authres_parse_lenient((const char *)data, size, &ar,
+	    &no_id, NULL);
+	if ((lrc == 0) != (ar != NULL) || (rc == 0 && (lrc != 0 || no_id)) ||
+	    (lrc != 0 && no_id))
+		abort();
 	vouch_authres_free(ar);
 	return 0;
 }

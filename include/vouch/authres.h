@@ -92,6 +92,17 @@ struct vouch_authres {
 
 VOUCH_API int vouch_authres_parse(const char *value, size_t len,
     struct vouch_authres **out, struct vouch_error *err);
+/*
+ * For reading what another receiver recorded, never for deciding: as
+ * vouch_authres_parse(), but a value the strict parser refuses is read
+ * again as Microsoft writes its own, without the authserv-id RFC 8601
+ * requires ("spf=pass (sender IP is ...) ...") and with properties that
+ * have no ptype ("dmarc=fail action=quarantine", dropped).  *no_id is
+ * set when the authserv-id was missing (ar->authserv_id is then a
+ * placeholder to ignore).
+ */
+VOUCH_API int vouch_authres_parse_lenient(const char *value, size_t len,
+    struct vouch_authres **out, int *no_id, struct vouch_error *err);
 VOUCH_API void vouch_authres_free(struct vouch_authres *ar);
 
 /* The value of property ptype.property of r, or NULL. */

@@ -99,24 +99,14 @@ temp_evidence(struct explain_ctx *c)
 	return NULL;
 }
 
-static int
-says_dns(const char *r)
-{
-	static const char *const w[] = { "dns", "dmarc", "spf", "dkim",
-	    "temporar", "lookup", "try again", NULL };
-	size_t i;
-
-	for (i = 0; r != NULL && w[i] != NULL; i++)
-		if (vouch__explain_says(r, w[i]))
-			return 1;
-	return 0;
-}
-
 static void
 temporary(struct explain_ctx *c)
 {
 	const char *now = temp_evidence(c), *d = c->pub.from_domain;
-	int temp_reply = c->reply == REPLY_TEMP && says_dns(c->pub.reply);
+	static const char *const dns_words[] = { "dns", "dmarc", "spf",
+	    "dkim", "temporar", "lookup", "try again", NULL };
+	int temp_reply = c->reply == REPLY_TEMP &&
+	    vouch__explain_says_any(c->pub.reply, dns_words);
 
 	if (now == NULL && !temp_reply)
 		return;

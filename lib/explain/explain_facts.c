@@ -15,9 +15,9 @@
  * bounce from the sender's own server (Postfix, Exim, Sendmail, qmail,
  * any RFC 3464), the address of the server that wrote it: the
  * Reporting-MTA, else the "by" host of the original's topmost Received,
- * when the name has exactly one address.  The big providers' bounces (Gmail, Microsoft, Yahoo) come
- * from pools: their address is not looked up, the provider itself is
- * the sending service.
+ * when the name has exactly one address.  The big providers' bounces
+ * (Gmail, Microsoft, Yahoo) come from pools: their address is not looked
+ * up, the provider itself is the sending service.
  */
 #include <stdio.h>
 #include <string.h>
@@ -120,78 +120,6 @@ field_text(struct explain_ctx *c, const struct vouch_msg_field *f)
 
 static void received_spf(struct explain_ctx *c, const char *v);
 
-/* v into b without the properties RFC 8601 has no form for, which
- * Microsoft writes ("dmarc=fail action=quarantine", no "ptype."): a word
- * with '=' that is neither the method=result at the start of a result
- * nor reason= nor ptype.property=.  Comments are copied as they are. */
-static int
-lenient_copy(struct vouch__buf *b, const char *v, size_t n)
-{
-	size_t i = 0, j, eq, depth;
-	int first = 1, rc = 0;
-
-	while (i < n && rc == 0) {
-		if (v[i] == ';') {
-			first = 1;
-			rc = vouch__buf_putc(b, v[i++]);
-			continue;
-		}
-		if (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' ||
-		    v[i] == '\n') {
-			rc = vouch__buf_putc(b, v[i++]);
-			continue;
-		}
-		if (v[i] == '(') {
-			for (j = i, depth = 0; j < n; j++) {
-				if (v[j] == '(')
-					depth++;
-				else if (v[j] == ')' && --depth == 0)
-					break;
-			}
-			j = j < n ? j + 1 : n;
-			rc = vouch__buf_append(b, v + i, j - i);
-			i = j;
-			continue;
-		}
-		for (j = i; j < n && strchr(" \t\r\n;(", v[j]) == NULL; j++)
-			;
-		for (eq = i; eq < j && v[eq] != '=' && v[eq] != '.'; eq++)
-			;
-		if (!first && eq < j && v[eq] == '=' &&
-		    !vouch__memcaseeq(v + i, eq - i, "reason")) {
-			i = j;		/* dropped */
-			continue;
-		}
-		first = 0;
-		rc = vouch__buf_append(b, v + i, j - i);
-		i = j;
-	}
-	return rc;
-}
-
-/* An Authentication-Results value, parsed; Microsoft writes its own
- * without the authserv-id RFC 8601 requires ("spf=pass (sender IP is
- * ...)"), which the strict parser refuses: for reading what a receiver
- * recorded, such a value is read as if its authserv-id were empty. */
-static struct vouch_authres *
-authres_lenient(const struct vouch_msg_field *f, int *no_id)
-{
-	struct vouch_authres *ar = NULL;
-	struct vouch__buf b;
-
-	*no_id = 0;
-	if (vouch_authres_parse(f->value, f->value_len, &ar, NULL) == 0)
-		return ar;
-	vouch__buf_init(&b, f->value_len + 16);
-	if (vouch__buf_puts(&b, " x;") != 0 || lenient_copy(&b, f->value,
-	    f->value_len) != 0 || vouch_authres_parse(b.data, b.len, &ar,
-	    NULL) != 0)
-		ar = NULL;
-	*no_id = ar != NULL;	/* "x" is not a name anyone gave */
-	vouch__buf_free(&b);
-	return ar;
-}
-
 /* The topmost Received-SPF and Authentication-Results: what the
  * receiver recorded (a delivered copy; in a bounce, whatever the
  * sender's own servers wrote). */
@@ -208,7 +136,8 @@ recorded(struct explain_ctx *c)
 
 	i = vouch_msg_find(c->msg, "Authentication-Results", 0);
 	f = vouch_msg_field(c->msg, i);
-	if (f != NULL && (ar = authres_lenient(f, &no_id)) != NULL) {
+	if (f != NULL && vouch_authres_parse_lenient(f->value,
+	    f->value_len, &ar, &no_id, NULL) == 0) {
 		r->authserv_id = no_id ? NULL :
 		    vouch__explain_strdup(c, ar->authserv_id);
 		r->field = field_text(c, f);
@@ -618,7 +547,6 @@ vouch__explain_aligned(const struct explain_ctx *c, const char *a,
 {
 	const struct vouch_dmarc_record *r = NULL;
 	const char *org = c->dmarc != NULL ? c->dmarc->org_domain : NULL;
-	size_t la, lo;
 
 	if (a == NULL || b == NULL)
 		return 0;
@@ -631,12 +559,5 @@ vouch__explain_aligned(const struct explain_ctx *c, const char *a,
 	    r->aspf_strict)))
 		return 0;
 	/* both under the From domain's organizational domain */
-	lo = strlen(org);
-	la = strlen(a);
-	if (!(vouch__strcaseeq(a, org) || (la > lo && a[la - lo - 1] == '.' &&
-	    vouch__strcaseeq(a + la - lo, org))))
-		return 0;
-	la = strlen(b);
-	return vouch__strcaseeq(b, org) || (la > lo && b[la - lo - 1] == '.' &&
-	    vouch__strcaseeq(b + la - lo, org));
+	return vouch__explain_under(a, org) && vouch__explain_under(b, org);
 }

@@ -18,15 +18,6 @@
 #define RECORD_MAX 2048
 
 static int
-under(const char *name, const char *domain)
-{
-	size_t n = strlen(name), d = strlen(domain);
-
-	return vouch__strcaseeq(name, domain) || (n > d &&
-	    name[n - d - 1] == '.' && vouch__strcaseeq(name + n - d, domain));
-}
-
-static int
 tree_has(const struct vouch_audit_spf_node *n, const char *domain,
     unsigned depth)
 {
@@ -34,7 +25,8 @@ tree_has(const struct vouch_audit_spf_node *n, const char *domain,
 
 	if (n == NULL || depth > 20)
 		return 0;
-	if (n->via != NULL && n->domain != NULL && under(n->domain, domain))
+	if (n->via != NULL && n->domain != NULL &&
+	    vouch__explain_under(n->domain, domain))
 		return 1;
 	for (i = 0; i < n->nchildren; i++)
 		if (tree_has(&n->children[i], domain, depth + 1))

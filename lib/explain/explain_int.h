@@ -100,6 +100,8 @@ void vouch__explain_add(struct explain_ctx *c, const char *code,
     enum vouch_explain_severity sev, const char *evidence, const char *fix,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int vouch__explain_has(const struct explain_ctx *c, const char *code);
+/* Whether name is domain or a subdomain of it (case ignored). */
+int vouch__explain_under(const char *name, const char *domain);
 /* A name as a domain (lower-case A-labels), or NULL when it is not one;
  * the domain of an address (after its last '@'). */
 const char *vouch__explain_alabel(struct explain_ctx *c, const char *name);
@@ -109,8 +111,10 @@ void vouch__explain_unchecked(struct explain_ctx *c, const char *what);
 
 /* explain_reply.c */
 enum explain_reply vouch__explain_reply(const struct vouch_bounce *b);
-/* Whether text holds word, case ignored. */
+/* Whether text holds word (at the start of a word), case ignored; any
+ * of the NULL-ended words (text may be NULL). */
 int vouch__explain_says(const char *text, const char *word);
+int vouch__explain_says_any(const char *text, const char *const *words);
 
 /* explain_facts.c */
 int vouch__explain_facts(struct explain_ctx *c);

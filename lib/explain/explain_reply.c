@@ -27,10 +27,10 @@ vouch__explain_says(const char *text, const char *word)
 	return 0;
 }
 
-static int
-says_any(const char *text, const char *const *words)
+int
+vouch__explain_says_any(const char *text, const char *const *words)
 {
-	for (; *words != NULL; words++)
+	for (; text != NULL && *words != NULL; words++)
 		if (vouch__explain_says(text, *words))
 			return 1;
 	return 0;
@@ -75,11 +75,11 @@ vouch__explain_reply(const struct vouch_bounce *b)
 	if (status_is(st, spf_st) || vouch__explain_says(r, "spf") ||
 	    vouch__explain_says(r, "sender policy framework"))
 		return REPLY_SPF;
-	if (status_is(st, ptr_st) || says_any(r, ptr_w))
+	if (status_is(st, ptr_st) || vouch__explain_says_any(r, ptr_w))
 		return REPLY_PTR;
-	if (status_is(st, auth_st) || says_any(r, auth_w))
+	if (status_is(st, auth_st) || vouch__explain_says_any(r, auth_w))
 		return REPLY_AUTH;
-	if (says_any(r, filter_w))
+	if (vouch__explain_says_any(r, filter_w))
 		return REPLY_FILTER;
 	return REPLY_OTHER;
 }
