@@ -414,7 +414,6 @@ for fname, content in bad.items():
 rc, out, err = run("--dns-zone", ZONE, "-", stdin=b"")
 check("not mail stdin: exit 1", rc == 1 and err and out == "",
       f"rc={rc} err={err!r}")
-os.rmdir(tmp)
 
 # Runtime errors: exit 1 with the file named.
 for args, needle in [
@@ -429,6 +428,18 @@ rc, out, err = run("--dns-zone", "/nonexistent/explain.zone", ovh)
 check("missing zone", rc in (1, 2) and "/nonexistent/explain.zone" in err
       and out == "", f"rc={rc} err={err!r}")
 
+# An input over the 20 MiB limit (bounce.h VOUCH_BOUNCE_MAX) is refused
+# before it is parsed, naming the limit.
+big = os.path.join(tmp, "big.eml")
+with open(big, "wb") as f:
+    f.write(b"From: a@example.com\n\n")
+    f.write(b"x" * (20 * 1024 * 1024))
+rc, out, err = run("--dns-zone", ZONE, big)
+check("over 20 MiB: exit 1, said", rc == 1 and "20 MiB" in err and
+      out == "", f"rc={rc} err={err!r}")
+os.unlink(big)
+os.rmdir(tmp)
+
 # Usage errors: exit 2, nothing on stdout.
 for args, needle in [
         ([], None),
@@ -437,6 +448,8 @@ for args, needle in [
         ([ovh, "--dmarc-mode", "both"], "--dmarc-mode"),
         ([ovh, "--ip", "not-an-address"], "--ip"),
         ([ovh, "--now", "yesterday"], "--now"),
+        ([ovh, "--original", "-"], "--original"),
+        ([ovh, "--mail-from", "<a@example.com"], "--mail-from"),
         ([ovh, "--dns-zone", ZONE, "--dns-server", "127.0.0.1"], None)]:
     rc, out, err = run(*args)
     check("usage " + " ".join(a.replace(EX + "/", "") for a in args),
