@@ -29,6 +29,15 @@ spf_evidence(struct explain_ctx *c)
 	    rec != NULL ? rec : unknown ? "could not be read" : "none");
 }
 
+/* "ip4:ADDR" or "ip6:ADDR" for the client: the SPF term that
+ * authorizes it alone. */
+static void
+client_term(struct explain_ctx *c, char *term, size_t len)
+{
+	(void)snprintf(term, len, "%s:%s", c->pub.client_ip.family == 4 ?
+	    "ip4" : "ip6", vouch__x_ip(c));
+}
+
 static void
 unauthorized(struct explain_ctx *c, int error)
 {
@@ -42,8 +51,7 @@ unauthorized(struct explain_ctx *c, int error)
 		fix = vouch__explain_fmt(c, "%s is not your domain: see "
 		    "free-mail-from", c->freemail_domain);
 	else {
-		(void)snprintf(term, sizeof(term), "%s:%s",
-		    c->pub.client_ip.family == 4 ? "ip4" : "ip6", ip);
+		client_term(c, term, sizeof(term));
 		fix = vouch__explain_fmt(c, "if %s is a server you run for "
 		    "%s, authorize it and sign its mail with DKIM for %s: %s\n"
 		    "Otherwise send through a server the record already "
@@ -114,8 +122,7 @@ unaligned_envelope(struct explain_ctx *c, int error)
 		fix = vouch__explain_fmt(c, "set a MAIL FROM (return-path) "
 		    "domain under %s in %s: %s", fd, s->name, s->hint);
 	else {
-		(void)snprintf(term, sizeof(term), "%s:%s",
-		    c->pub.client_ip.family == 4 ? "ip4" : "ip6", ip);
+		client_term(c, term, sizeof(term));
 		fix = vouch__explain_fmt(c, "send with an envelope sender "
 		    "(return path) at %s or a subdomain of it (for sendmail "
 		    "and PHP's mail(), the -f option), and authorize %s in "
