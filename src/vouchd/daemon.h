@@ -24,6 +24,7 @@
 #ifndef VOUCHD_DAEMON_H
 #define VOUCHD_DAEMON_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -76,6 +77,10 @@ int vouchd_signals_init(void);
 int vouchd_signals_wait(void);
 /* Wake vouchd_signals_wait() (any thread, async-signal-safe). */
 void vouchd_signals_wake(void);
+/* Interrupt what thread thr is blocked in (poll(), accept()) with
+ * SIGUSR2, whose handler does nothing: libmilter's listener, told to
+ * stop, would otherwise notice only when its 5-second poll times out. */
+int vouchd_signals_poke(pthread_t thr);
 void vouchd_signals_close(void);
 
 #endif /* VOUCHD_DAEMON_H */

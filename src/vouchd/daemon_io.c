@@ -143,6 +143,13 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/* SIGUSR2 only interrupts a blocking call of the thread it is sent to. */
+static void
+on_poke(int sig)
+{
+	(void)sig;
+}
+
 int
 vouchd_signals_init(void)
 {
@@ -169,7 +176,19 @@ vouchd_signals_init(void)
 			return -1;
 		(void)sigaddset(&set, sigs[i]);
 	}
+	/* No SA_RESTART: the poked thread's poll() returns EINTR. */
+	sa.sa_handler = on_poke;
+	sa.sa_flags = 0;
+	if (sigaction(SIGUSR2, &sa, NULL) != 0)
+		return -1;
+	(void)sigaddset(&set, SIGUSR2);
 	return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+int
+vouchd_signals_poke(pthread_t thr)
+{
+	return pthread_kill(thr, SIGUSR2) == 0 ? 0 : -1;
 }
 
 int
@@ -221,6 +240,7 @@ vouchd_signals_close(void)
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGUSR2, &sa, NULL);
 	for (i = 0; i < 2; i++) {
 		if (sig_pipe[i] >= 0)
 			(void)close(sig_pipe[i]);

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,10 @@
 #define WHY_MAX 1024
 #define DRAIN_CONNS_MS 2000	/* let short sessions end */
 #define DRAIN_EXTRA_MS 5000	/* beyond a message's DNS time budget */
+#define POKE_MS 20		/* between pokes of the stopping listener */
+
+/* Set by the milter thread as it ends. */
+static atomic_int milter_done;
 
 struct opts {
 	const char *path;
@@ -166,6 +171,7 @@ milter_thread(void *arg)
 	if (vouchd_milter_run() != 0)
 		vouchd_log(LOG_ERR, "the milter stopped on an error (libmilter "
 		    "logs why to syslog)");
+	atomic_store(&milter_done, 1);
 	vouchd_signals_wake();
 	return NULL;
 }
@@ -275,6 +281,36 @@ start(const struct vouchd_conf *c, struct vouchd_state *st,
 	return 0;
 }
 
+static void *
+stopper_thread(void *arg)
+{
+	(void)arg;
+	vouchd_milter_stop();
+	return NULL;
+}
+
+/*
+ * smfi_stop() sets libmilter's stop flag, then waits for the lock its
+ * listener holds while it polls the socket, 5 s at a time.  So it runs
+ * in a thread of its own while this one pokes the listener out of its
+ * poll() until it has seen the flag and ended.
+ */
+static void
+stop_listener(pthread_t milter)
+{
+	pthread_t thr;
+	int joinable;
+
+	joinable = pthread_create(&thr, NULL, stopper_thread, NULL) == 0;
+	if (!joinable)
+		vouchd_milter_stop();
+	while (!atomic_load(&milter_done) &&
+	    vouchd_signals_poke(milter) == 0)
+		sleep_ms(POKE_MS);
+	if (joinable)
+		(void)pthread_join(thr, NULL);
+}
+
 static int
 serve(struct vouchd_state *st, const struct opts *o, pthread_t thr)
 {
@@ -287,7 +323,7 @@ serve(struct vouchd_state *st, const struct opts *o, pthread_t thr)
 		if (ev & VOUCHD_SIG_STOP) {
 			vouchd_log(LOG_INFO, "stopping: no new connections, "
 			    "messages in flight finish");
-			vouchd_milter_stop();
+			stop_listener(thr);
 			break;
 		}
 		if (ev & VOUCHD_SIG_WAKE)
