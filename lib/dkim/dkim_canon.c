@@ -12,9 +12,13 @@
  * back as flags and a count, never as buffered bytes.  Runs of ordinary
  * octets are passed to the sink straight from the caller's chunk.
  */
+#include <stdint.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
 #endif
 
 #include "dkim/dkim_canon.h"
@@ -269,36 +273,90 @@ simple_run(const unsigned char *p, const unsigned char *end)
  * 0x20, and a single SP followed by one (an SP inside the run always
  * follows an ordinary octet).  Stops at the first other octet at or
  * below 0x20 (HTAB, CR, LF, an SP run, a control) for the caller to
- * decide, or at end.  Sixteen octets at a time with SSE2, which every
- * x86-64 has; one at a time elsewhere.
+ * decide, or at end.
+ *
+ * Vectors of 16 octets (SSE2, which every x86-64 has) or 32 (AVX2, when
+ * the CPU has it): "low" marks the octets at or below 0x20; an SP may
+ * stay when the octet after it is not low, which is the next bit of
+ * "low" (the octet after the vector is read on its own, so a vector is
+ * taken only while one more octet follows).  One at a time elsewhere.
  */
 static const unsigned char *
-skip_plain(const unsigned char *q, const unsigned char *end)
+skip_plain_tail(const unsigned char *q, const unsigned char *end)
 {
-#if defined(__SSE2__)
-	const __m128i sp = _mm_set1_epi8(0x20);
-	__m128i v, next;
-	unsigned low, space, high_next, stop;
-
-	while (end - q > 16) {
-		v = _mm_loadu_si128((const void *)q);
-		next = _mm_loadu_si128((const void *)(q + 1));
-		/* max(x, 0x20) == 0x20 exactly when x <= 0x20 (unsigned) */
-		low = (unsigned)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(_mm_max_epu8(v, sp), sp));
-		space = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
-		high_next = ~(unsigned)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(_mm_max_epu8(next, sp), sp)) & 0xffffu;
-		stop = low & ~(space & high_next);
-		if (stop != 0)
-			return q + __builtin_ctz(stop);
-		q += 16;
-	}
-#endif
 	while (q < end && (*q > 0x20 ||
 	    (*q == ' ' && q + 1 < end && q[1] > 0x20)))
 		q += *q == ' ' ? 2 : 1;
 	return q;
+}
+
+#if defined(__SSE2__)
+static const unsigned char *
+skip_plain_sse2(const unsigned char *q, const unsigned char *end)
+{
+	const __m128i sp = _mm_set1_epi8(0x20);
+	__m128i v;
+	unsigned low, space, stop;
+
+	while (end - q > 16) {
+		v = _mm_loadu_si128((const void *)q);
+		/* max(x, 0x20) == 0x20 exactly when x <= 0x20 (unsigned) */
+		low = (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, sp), sp));
+		space = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+		low |= (unsigned)(q[16] <= 0x20) << 16;
+		stop = (low & ~(space & ~(low >> 1))) & 0xffffu;
+		if (stop != 0)
+			return q + __builtin_ctz(stop);
+		q += 16;
+	}
+	return skip_plain_tail(q, end);
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && \
+    defined(__has_attribute)
+#if __has_attribute(target)
+#define VOUCH_AVX2 1
+#endif
+#endif
+
+#ifdef VOUCH_AVX2
+__attribute__((target("avx2"))) static const unsigned char *
+skip_plain_avx2(const unsigned char *q, const unsigned char *end)
+{
+	const __m256i sp = _mm256_set1_epi8(0x20);
+	__m256i v;
+	uint64_t low, space, stop;
+
+	while (end - q > 32) {
+		v = _mm256_loadu_si256((const void *)q);
+		low = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(_mm256_max_epu8(v, sp), sp));
+		space = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(v, sp));
+		low |= (uint64_t)(q[32] <= 0x20) << 32;
+		stop = (low & ~(space & ~(low >> 1))) & 0xffffffffu;
+		if (stop != 0)
+			return q + __builtin_ctzll(stop);
+		q += 32;
+	}
+	return skip_plain_sse2(q, end);
+}
+#endif
+
+static const unsigned char *
+skip_plain(const unsigned char *q, const unsigned char *end)
+{
+#ifdef VOUCH_AVX2
+	if (__builtin_cpu_supports("avx2"))
+		return skip_plain_avx2(q, end);
+#endif
+#if defined(__SSE2__)
+	return skip_plain_sse2(q, end);
+#else
+	return skip_plain_tail(q, end);
+#endif
 }
 
 /*
