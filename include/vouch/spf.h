@@ -77,6 +77,9 @@ struct vouch_spf_options {
 	   fails); NULL for the built-in text. */
 	const char *default_explanation;
 	int trace;			/* nonzero: record the steps */
+	/* nonzero: leave received_spf NULL (a receiver that adds no
+	   Received-SPF field saves writing it); authres is always set */
+	int no_received_spf;
 };
 
 struct vouch_spf_step {

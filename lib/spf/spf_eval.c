@@ -316,6 +316,7 @@ setup_limits(struct spf_ctx *ctx, const struct vouch_spf_options *opts)
 	ctx->lim.time_ms = l.time_ms ? l.time_ms : 20000;
 	ctx->default_exp = opts ? opts->default_explanation : NULL;
 	ctx->trace = opts ? opts->trace : 0;
+	ctx->no_received_spf = opts ? opts->no_received_spf : 0;
 	ctx->deadline_ms = vouch__spf_now_ms() + ctx->lim.time_ms;
 }
 

@@ -108,6 +108,7 @@ struct spf_ctx {
 	const struct vouch_spf_request *req;
 	struct vouch_spf_limits lim;
 	const char *default_exp;
+	int no_received_spf;	/* vouch_spf_options.no_received_spf */
 	int trace;
 
 	struct vouch_ip ip;		/* the client, IPv4-mapped unmapped */

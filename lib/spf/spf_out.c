@@ -280,7 +280,7 @@ vouch__spf_finish_output(struct spf_ctx *ctx,
 		ev->mechanism = NULL;
 	rc = ev->result == VOUCH_SPF_FAIL ? fail_explanation(ctx, exp_rec) :
 	    words(ctx);
-	if (rc == 0)
+	if (rc == 0 && !ctx->no_received_spf)
 		rc = build_received_spf(ctx);
 	if (rc == 0)
 		rc = build_authres(ctx);

@@ -54,6 +54,7 @@ vouchd_snap_new(struct vouchd_conf *conf, struct vouchd_snap **out,
 		goto fail;
 	vo = &s->vopts;
 	vo->authserv_id = conf->authserv_id;
+	vo->spf.no_received_spf = 1;	/* vouchd adds no Received-SPF */
 	vo->dkim.max_signatures = conf->max_signatures;
 	vo->dmarc.mode = conf->dmarc_mode;
 	vo->dmarc.psl = s->psl;

@@ -97,6 +97,31 @@ test_pass_and_fields(void **state)
 	vouch_dns_free(dns);
 }
 
+/* no_received_spf: the same result and A-R fragment, no Received-SPF. */
+static void
+test_no_received_spf(void **state)
+{
+	struct vouch_dns *dns = load();
+	struct vouch_spf_options o;
+	struct vouch_spf_eval *ev;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.no_received_spf = 1;
+	ev = check(dns, "192.0.2.7", "a@example.com", &o);
+	assert_int_equal(ev->result, VOUCH_SPF_PASS);
+	assert_null(ev->received_spf);
+	assert_string_equal(ev->authres, "spf=pass smtp.mailfrom=a@example.com");
+	assert_non_null(ev->explanation);
+	vouch_spf_eval_free(ev);
+	ev = check(dns, "198.51.100.1", "a@example.com", &o);
+	assert_int_equal(ev->result, VOUCH_SPF_FAIL);
+	assert_null(ev->received_spf);
+	assert_string_equal(ev->authres, "spf=fail smtp.mailfrom=a@example.com");
+	vouch_spf_eval_free(ev);
+	vouch_dns_free(dns);
+}
+
 static void
 test_include_softfail_and_exp(void **state)
 {
@@ -367,6 +392,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pass_and_fields),
+		cmocka_unit_test(test_no_received_spf),
 		cmocka_unit_test(test_include_softfail_and_exp),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_configured_limits),
