@@ -338,22 +338,28 @@ authres_fragment(struct vouch__arena *ar, struct vouch_dmarc_author *a,
 	    a->result == VOUCH_DMARC_FAIL;
 
 	vouch__buf_init(&b, 4096);
-	rc = vouch__buf_printf(&b, "dmarc=%s (",
-	    vouch_dmarc_result_name(a->result));
-	if (rc == 0 && applied)
-		rc = vouch__buf_printf(&b, "p=%s dis=%s%s",
-		    vouch_dmarc_policy_name(a->requested),
-		    vouch_dmarc_policy_name(a->disposition),
-		    testing ? " t=y" : "");
-	else if (rc == 0)
+	if ((rc = vouch__buf_puts(&b, "dmarc=")) == 0 &&
+	    (rc = vouch__buf_puts(&b, vouch_dmarc_result_name(a->result))) == 0)
+		rc = vouch__buf_puts(&b, " (");
+	if (rc == 0 && applied) {
+		if ((rc = vouch__buf_puts(&b, "p=")) == 0 &&
+		    (rc = vouch__buf_puts(&b,
+		    vouch_dmarc_policy_name(a->requested))) == 0 &&
+		    (rc = vouch__buf_puts(&b, " dis=")) == 0)
+			rc = vouch__buf_puts(&b,
+			    vouch_dmarc_policy_name(a->disposition));
+		if (rc == 0 && testing)
+			rc = vouch__buf_puts(&b, " t=y");
+	} else if (rc == 0)
 		rc = vouch__hdr_comment(&b, a->reason);
 	if (rc == 0)
 		rc = vouch__buf_putc(&b, ')');
 	if (rc == 0 && a->domain != NULL && *a->domain != '\0' &&
 	    (rc = vouch__buf_puts(&b, " header.from=")) == 0)
 		rc = vouch__hdr_pvalue(&b, a->domain);
-	if (rc == 0 && applied)
-		rc = vouch__buf_printf(&b, " policy.dmarc=%s",
+	if (rc == 0 && applied &&
+	    (rc = vouch__buf_puts(&b, " policy.dmarc=")) == 0)
+		rc = vouch__buf_puts(&b,
 		    vouch_dmarc_policy_name(a->disposition));
 	if (rc == 0 && (a->authres = vouch__arena_strndup(ar, (char *)b.data,
 	    b.len)) == NULL)
