@@ -18,17 +18,8 @@
 
 #include <vouch/report.h>
 
-static const struct vouch_report_limits lim = {
-	256 * 1024,	/* email_bytes */
-	64 * 1024,	/* compressed_bytes */
-	1024 * 1024,	/* xml_bytes */
-	3,		/* archive_members */
-	6,		/* mime_depth */
-	12,		/* attachments */
-	12,		/* xml_depth */
-	500,		/* records */
-	256		/* field_bytes */
-};
+#include "fuzz_report_limits.h"
+
 
 static size_t sink;
 
