@@ -41,7 +41,8 @@ carry_bool(struct vouchd__mig *m, const struct vouchd__foreign *f,
 	if (vouchd__mig_bool(value, &b) != 0)
 		return vouchd__mig_note(m, value, "not a boolean");
 	if (words[b] == NULL)
-		return vouchd__mig_note(m, value, "%s", words[2]);
+		return vouchd__mig_note(m, value, "%s", words[2] != NULL ?
+		    words[2] : "not carried over");
 	return vouchd__mig_carry(m, f->target, words[b], value);
 }
 
