@@ -269,17 +269,18 @@ simple_run(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * Skip what is already relaxed-canonical inside a line: octets above
- * 0x20, and a single SP followed by one (an SP inside the run always
- * follows an ordinary octet).  Stops at the first other octet at or
- * below 0x20 (HTAB, CR, LF, an SP run, a control) for the caller to
- * decide, or at end.
+ * Skip what is already relaxed-canonical: octets above 0x20, a single SP
+ * followed by one (an SP inside the run always follows an ordinary
+ * octet), and a CR LF followed by one (the line ended has text, the next
+ * starts with text, so nothing is held back).  Stops at the first other
+ * octet at or below 0x20 (HTAB, an SP run, WSP at a line end, an empty
+ * line, a bare CR or LF, a control) for the caller to decide, or at end.
+ * It never stops between the CR and the LF of a CR LF it took.
  *
  * Vectors of 16 octets (SSE2, which every x86-64 has) or 32 (AVX2, when
- * the CPU has it): "low" marks the octets at or below 0x20; an SP may
- * stay when the octet after it is not low, which is the next bit of
- * "low" (the octet after the vector is read on its own, so a vector is
- * taken only while one more octet follows).  One at a time elsewhere.
+ * the CPU has it), reduced to bit masks by plain_stops(); a vector is
+ * taken only while two more octets follow it, which the masks look at.
+ * One octet at a time elsewhere.
  */
 static const unsigned char *
 skip_plain_tail(const unsigned char *q, const unsigned char *end)
@@ -290,27 +291,59 @@ skip_plain_tail(const unsigned char *q, const unsigned char *end)
 	return q;
 }
 
+/*
+ * The octets of a w-octet vector (w <= 32) where the skip must stop.
+ * Bit i stands for octet i.  low: octets at or below 0x20, with bits w
+ * and w + 1 for the two octets after the vector; lf: LF, with bit w; sp
+ * and cr: SP and CR.  *carry is 1 when the octet before the vector is a
+ * CR that was taken (so octet 0 is its LF); it gets the same for the
+ * next vector.
+ */
+static inline uint64_t
+plain_stops(uint64_t low, uint64_t sp, uint64_t cr, uint64_t lf, unsigned w,
+    unsigned *carry)
+{
+	uint64_t crlf = cr & (lf >> 1) & ~(low >> 2);
+	uint64_t ok = (sp & ~(low >> 1)) | crlf | (crlf << 1) | *carry;
+
+	*carry = (unsigned)(crlf >> (w - 1)) & 1;
+	return low & ~ok & ((UINT64_C(1) << w) - 1);
+}
+
+/* Lookahead bits for the two octets after a w-octet vector at q. */
+static inline uint64_t
+low_after(const unsigned char *q, unsigned w)
+{
+	return (uint64_t)(q[w] <= 0x20) << w |
+	    (uint64_t)(q[w + 1] <= 0x20) << (w + 1);
+}
+
 #if defined(__SSE2__)
 static const unsigned char *
 skip_plain_sse2(const unsigned char *q, const unsigned char *end)
 {
-	const __m128i sp = _mm_set1_epi8(0x20);
+	const __m128i sp = _mm_set1_epi8(0x20), cr = _mm_set1_epi8('\r'),
+	    lf = _mm_set1_epi8('\n');
+	uint64_t low, stop;
+	unsigned carry = 0;
 	__m128i v;
-	unsigned low, space, stop;
 
-	while (end - q > 16) {
+	while (end - q > 17) {
 		v = _mm_loadu_si128((const void *)q);
 		/* max(x, 0x20) == 0x20 exactly when x <= 0x20 (unsigned) */
 		low = (unsigned)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(_mm_max_epu8(v, sp), sp));
-		space = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
-		low |= (unsigned)(q[16] <= 0x20) << 16;
-		stop = (low & ~(space & ~(low >> 1))) & 0xffffu;
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, sp), sp)) |
+		    low_after(q, 16);
+		stop = plain_stops(low,
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)),
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)),
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)) |
+		    (uint64_t)(q[16] == '\n') << 16, 16, &carry);
 		if (stop != 0)
-			return q + __builtin_ctz(stop);
+			return q + __builtin_ctzll(stop);
 		q += 16;
 	}
-	return skip_plain_tail(q, end);
+	return skip_plain_tail(q + carry, end);
 }
 #endif
 
@@ -325,23 +358,29 @@ skip_plain_sse2(const unsigned char *q, const unsigned char *end)
 __attribute__((target("avx2"))) static const unsigned char *
 skip_plain_avx2(const unsigned char *q, const unsigned char *end)
 {
-	const __m256i sp = _mm256_set1_epi8(0x20);
+	const __m256i sp = _mm256_set1_epi8(0x20),
+	    cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	uint64_t low, stop;
+	unsigned carry = 0;
 	__m256i v;
-	uint64_t low, space, stop;
 
-	while (end - q > 32) {
+	while (end - q > 33) {
 		v = _mm256_loadu_si256((const void *)q);
 		low = (uint32_t)_mm256_movemask_epi8(
-		    _mm256_cmpeq_epi8(_mm256_max_epu8(v, sp), sp));
-		space = (uint32_t)_mm256_movemask_epi8(
-		    _mm256_cmpeq_epi8(v, sp));
-		low |= (uint64_t)(q[32] <= 0x20) << 32;
-		stop = (low & ~(space & ~(low >> 1))) & 0xffffffffu;
+		    _mm256_cmpeq_epi8(_mm256_max_epu8(v, sp), sp)) |
+		    low_after(q, 32);
+		stop = plain_stops(low,
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, sp)),
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, cr)),
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, lf)) |
+		    (uint64_t)(q[32] == '\n') << 32, 32, &carry);
 		if (stop != 0)
 			return q + __builtin_ctzll(stop);
 		q += 32;
 	}
-	return skip_plain_sse2(q, end);
+	/* A CR taken at the vector's end: its LF is not for the next scan
+	 * to judge (the octet after it is above 0x20). */
+	return skip_plain_sse2(q + carry, end);
 }
 #endif
 
