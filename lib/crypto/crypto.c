@@ -123,8 +123,10 @@ vouch__hash(enum vouch__hash h, const void *p, size_t n, unsigned char *md)
 
 /* ---- keys --------------------------------------------------------------- */
 
+/* Wrap pk; raw, when given, is an Ed25519 key's 32 octets (as decoded
+ * from a key record), which spares asking OpenSSL for them. */
 static int
-pkey_wrap(EVP_PKEY *pk, struct vouch__pkey **out)
+pkey_wrap(EVP_PKEY *pk, const unsigned char *raw, struct vouch__pkey **out)
 {
 	struct vouch__pkey *k;
 	int id = EVP_PKEY_get_base_id(pk);
@@ -141,7 +143,10 @@ pkey_wrap(EVP_PKEY *pk, struct vouch__pkey **out)
 	k->slot = -1;
 	k->type = id == EVP_PKEY_RSA ? VOUCH_PK_RSA : VOUCH_PK_ED25519;
 	k->bits = (unsigned)EVP_PKEY_get_bits(pk);
-	if (k->type == VOUCH_PK_ED25519) {
+	if (k->type == VOUCH_PK_ED25519 && raw != NULL) {
+		memcpy(k->ed_raw, raw, sizeof(k->ed_raw));
+		k->has_raw = 1;
+	} else if (k->type == VOUCH_PK_ED25519) {
 		size_t rl = sizeof(k->ed_raw);
 
 		k->has_raw = EVP_PKEY_get_raw_public_key(pk, k->ed_raw,
@@ -297,13 +302,15 @@ vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
     size_t len, struct vouch__pkey **out)
 {
 	size_t h = bytes_hash(p, len);
+	const unsigned char *raw;
 	EVP_PKEY_CTX *vctx = NULL;
 	EVP_PKEY *pk;
 	int slot = -1, rc;
 
 	*out = NULL;
+	raw = t == VOUCH_PK_ED25519 && len == 32 ? p : NULL;
 	if ((pk = pkc_get(t, p, len, h, &slot, &vctx)) != NULL) {
-		if ((rc = pkey_wrap(pk, out)) != 0) {
+		if ((rc = pkey_wrap(pk, raw, out)) != 0) {
 			pkc_give_back(slot, pk, vctx);
 			return rc;
 		}
@@ -321,7 +328,7 @@ vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
 	if (pk == NULL)
 		return VOUCH_ESYNTAX;
 	slot = pkc_put(t, p, len, h, pk);
-	if ((rc = pkey_wrap(pk, out)) != 0)
+	if ((rc = pkey_wrap(pk, raw, out)) != 0)
 		return rc;
 	(*out)->slot = slot;
 	return 0;
@@ -343,7 +350,7 @@ vouch__pkey_private_pem(const char *pem, size_t len,
 	BIO_free(bio);
 	if (pk == NULL)
 		return VOUCH_ESYNTAX;
-	return pkey_wrap(pk, out);
+	return pkey_wrap(pk, NULL, out);
 }
 
 int
@@ -359,7 +366,7 @@ vouch__pkey_generate(enum vouch__pktype t, unsigned bits,
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
 	if (pk == NULL)
 		return VOUCH_ENOMEM;
-	return pkey_wrap(pk, out);
+	return pkey_wrap(pk, NULL, out);
 }
 
 enum vouch__pktype
