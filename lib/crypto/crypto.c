@@ -33,7 +33,6 @@ struct vouch__pkey {
 	unsigned bits;
 	unsigned char ed_raw[32];	/* Ed25519: the public key, raw */
 	int has_raw;
-	EVP_PKEY_CTX *vctx;	/* RSA-SHA256 verification, made once */
 	int slot;		/* the decoded-key cache entry, or -1 */
 };
 
@@ -189,8 +188,9 @@ rsa_from_der(const unsigned char *p, size_t len)
  * Each entry also keeps one spare RSA-SHA256 verification context: the
  * EVP_PKEY_CTX set-up (padding, digest) costs a third of a verification,
  * and a context can verify again and again with the same parameters
- * (EVP_PKEY_verify(3)).  A wrapper takes the spare when it is made and
- * gives it back when freed; two threads on one key simply make two.
+ * (EVP_PKEY_verify(3)).  A verification takes the spare and gives it
+ * back when done, so a key held across a message's body holds no
+ * context; two threads verifying with one key at once simply make two.
  */
 #define PKCACHE_SIZE 128
 
@@ -217,11 +217,10 @@ bytes_hash(const unsigned char *p, size_t len)
 	return h;
 }
 
-/* The cached key for p, up-referenced, with the entry's index in *slot
- * and its spare context (taken out of the entry) in *vctx. */
+/* The cached key for p, up-referenced, with the entry's index in *slot. */
 static EVP_PKEY *
 pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
-    int *slot, EVP_PKEY_CTX **vctx)
+    int *slot)
 {
 	EVP_PKEY *pk = NULL;
 	size_t i;
@@ -234,8 +233,6 @@ pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
 			if (EVP_PKEY_up_ref(pkc[i].pk) == 1) {
 				pk = pkc[i].pk;
 				*slot = (int)i;
-				*vctx = pkc[i].vctx;
-				pkc[i].vctx = NULL;
 			}
 			break;
 		}
@@ -244,8 +241,26 @@ pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
 	return pk;
 }
 
-/* Give a wrapper's context back to its entry if the entry still holds
- * the same key and has no spare; otherwise free it. */
+/* The spare context of entry slot if it still holds pk, taken out of
+ * it; NULL when there is none. */
+static EVP_PKEY_CTX *
+pkc_take(int slot, EVP_PKEY *pk)
+{
+	EVP_PKEY_CTX *vctx = NULL;
+
+	if (slot < 0)
+		return NULL;
+	pthread_mutex_lock(&pkc_mu);
+	if (pkc[slot].pk == pk) {
+		vctx = pkc[slot].vctx;
+		pkc[slot].vctx = NULL;
+	}
+	pthread_mutex_unlock(&pkc_mu);
+	return vctx;
+}
+
+/* Give a context back to its entry if the entry still holds the same key
+ * and has no spare; otherwise free it. */
 static void
 pkc_give_back(int slot, EVP_PKEY *pk, EVP_PKEY_CTX *vctx)
 {
@@ -303,19 +318,15 @@ vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
 {
 	size_t h = bytes_hash(p, len);
 	const unsigned char *raw;
-	EVP_PKEY_CTX *vctx = NULL;
 	EVP_PKEY *pk;
 	int slot = -1, rc;
 
 	*out = NULL;
 	raw = t == VOUCH_PK_ED25519 && len == 32 ? p : NULL;
-	if ((pk = pkc_get(t, p, len, h, &slot, &vctx)) != NULL) {
-		if ((rc = pkey_wrap(pk, raw, out)) != 0) {
-			pkc_give_back(slot, pk, vctx);
+	if ((pk = pkc_get(t, p, len, h, &slot)) != NULL) {
+		if ((rc = pkey_wrap(pk, raw, out)) != 0)
 			return rc;
-		}
 		(*out)->slot = slot;
-		(*out)->vctx = vctx;
 		return 0;
 	}
 	if (t == VOUCH_PK_ED25519) {
@@ -447,8 +458,6 @@ vouch__pkey_free(struct vouch__pkey *k)
 {
 	if (k == NULL)
 		return;
-	if (k->vctx != NULL)
-		pkc_give_back(k->slot, k->pk, k->vctx);
 	EVP_PKEY_free(k->pk);
 	vouch__free(k);
 }
@@ -495,9 +504,12 @@ vouch__pkey_verify(struct vouch__pkey *k, enum vouch__hash h,
 		return ok;
 	}
 	if (h == VOUCH_HASH_SHA256) {
-		if (k->vctx == NULL && (k->vctx = rsa_ctx(k, h, 0)) == NULL)
+		if ((ctx = pkc_take(k->slot, k->pk)) == NULL &&
+		    (ctx = rsa_ctx(k, h, 0)) == NULL)
 			return VOUCH_ENOMEM;
-		return EVP_PKEY_verify(k->vctx, sig, siglen, md, mdlen) == 1;
+		ok = EVP_PKEY_verify(ctx, sig, siglen, md, mdlen) == 1;
+		pkc_give_back(k->slot, k->pk, ctx);
+		return ok;
 	}
 	if ((ctx = rsa_ctx(k, h, 0)) == NULL)
 		return VOUCH_ENOMEM;
