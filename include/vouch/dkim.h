@@ -79,6 +79,12 @@ struct vouch_dkim_verify_options {
 				   policy (legacy corpora only) */
 	int allow_public_suffix;	/* nonzero: no d= public-suffix check */
 	int allow_short_keys;	/* nonzero: RSA < 1024 bits is pass */
+	int header_first;	/* nonzero: check every header signature
+				   at the header stage, even one whose
+				   body hash will fail; by default the
+				   body hash comes first and a signature
+				   whose body hash fails is not checked
+				   (RFC 6376 6.1.3 step 3) */
 };
 
 struct vouch_dkim_sig {
@@ -100,9 +106,11 @@ struct vouch_dkim_sig {
 	unsigned key_bits;	/* 0 when no key was read */
 	int key_testing;	/* the key record has t=y */
 	int header_verified;	/* the signature over the header fields
-				   verified (known before the body: a
-				   copy without its body can still tell a
-				   wrong key from a changed body) */
+				   verified; with header_first known
+				   before the body (a copy without its
+				   body can still tell a wrong key from a
+				   changed body), else 0 when the body
+				   hash failed */
 	const char *header_b;	/* the b= prefix for header.b (RFC 6008) */
 	/* "dkim=pass (reason) header.d=... header.i=... header.s=...
 	   header.a=... header.b=..." (RFC 8601), values quoted as needed */
@@ -117,7 +125,8 @@ VOUCH_API int vouch_dkim_verify_new(struct vouch_dns *dns,
     struct vouch_dkim_verify **out);
 /*
  * The header section.  Finds the DKIM-Signature fields, parses them,
- * fetches the keys and checks the header signatures.  Once per verifier.
+ * fetches the keys and hashes the signed header fields (checking the
+ * signatures too with header_first).  Once per verifier.
  * The message is read here only; it need not outlive the call.
  * Returns 0 or VOUCH_ENOMEM, VOUCH_EINVAL (called twice).
  */
@@ -126,7 +135,8 @@ VOUCH_API int vouch_dkim_verify_header(struct vouch_dkim_verify *v,
 /* Body bytes, any chunking; CRLF or bare LF line ends. */
 VOUCH_API int vouch_dkim_verify_body(struct vouch_dkim_verify *v,
     const void *data, size_t len);
-/* End of the body: compares the body hashes and settles the results. */
+/* End of the body: compares the body hashes, checks the header
+ * signatures whose body hash matched, and settles the results. */
 VOUCH_API int vouch_dkim_verify_finish(struct vouch_dkim_verify *v);
 /* Results, in header order (after finish). */
 VOUCH_API size_t vouch_dkim_verify_count(const struct vouch_dkim_verify *v);

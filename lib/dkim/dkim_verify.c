@@ -1,10 +1,12 @@
 /*
  * dkim_verify.c - the streaming verifier (RFC 6376 6, RFC 8301, RFC
  * 8463).  The header stage parses each DKIM-Signature, fetches its key
- * and checks the header signature (dkim_vkey.c); the body stage feeds
- * the shared body hashes; finish compares them and applies the policies
- * of SECURITY.md in a fixed order, so every signature ends with exactly
- * one result and one reason.
+ * and hashes the signed header fields (dkim_vsig.c); the body stage
+ * feeds the shared body hashes; finish compares them, checks the header
+ * signatures whose body hash matched (6.1.3 order; header_first checks
+ * them all at the header stage) and applies the policies of SECURITY.md
+ * in a fixed order, so every signature ends with exactly one result and
+ * one reason.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +64,8 @@ vouch_dkim_verify_free(struct vouch_dkim_verify *v)
 		return;
 	for (i = 0; i < v->nbh; i++)
 		vouch__dkim_bh_free(&v->bh[i]);
+	for (i = 0; i < v->nsig; i++)
+		vouch__pkey_free(v->sig[i].pk);
 	vouch__free(v->bh);
 	vouch__free(v->sig);
 	vouch__arena_free(&v->arena);
@@ -213,6 +217,7 @@ settle_body(struct vouch_dkim_verify *v, struct dkim_vsig *s)
 {
 	const struct dkim_bodyhash *bh = &v->bh[s->bh];
 	uint64_t total = bh->body.total;
+	int rc;
 
 	s->pub.body_length = total;
 	if (s->sig.length >= 0 && (uint64_t)s->sig.length > total)
@@ -224,6 +229,8 @@ settle_body(struct vouch_dkim_verify *v, struct dkim_vsig *s)
 	    memcmp(s->sig.bh, bh->md, bh->mdlen) != 0)
 		return vouch__dkim_settle(v, s, VOUCH_DKIM_FAIL, "body hash "
 		    "mismatch: the body was changed after signing");
+	if (s->pk != NULL && (rc = vouch__dkim_check_header_sig(s)) != 0)
+		return rc;
 	if (!s->header_ok)
 		return vouch__dkim_settle(v, s, VOUCH_DKIM_FAIL, "signature "
 		    "mismatch: signed header fields were changed after "

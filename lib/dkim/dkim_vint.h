@@ -23,6 +23,11 @@ struct dkim_vsig {
 	int key_short;		/* RSA key under the minimum */
 	int public_suffix;	/* d= is a public suffix */
 	size_t bh;		/* index into v->bh */
+	/* The header signature, until it is checked (after the body hash
+	   unless header_first): the key and the header hash. */
+	struct vouch__pkey *pk;
+	unsigned char hh[VOUCH_HASH_MAX];
+	size_t hhlen;
 };
 
 struct vouch_dkim_verify {
@@ -44,6 +49,9 @@ int vouch__dkim_settle(struct vouch_dkim_verify *v, struct dkim_vsig *s,
 int vouch__dkim_vsig_header(struct vouch_dkim_verify *v,
     const struct vouch_msg *msg, const struct vouch_msg_field *f,
     struct dkim_vsig *s);
+/* Check the header signature with s->pk and the stored header hash,
+ * then free the key.  Sets header_ok; 0 or VOUCH_ENOMEM. */
+int vouch__dkim_check_header_sig(struct dkim_vsig *s);
 /* A signature beyond max_signatures: policy, never verified. */
 int vouch__dkim_over_cap(struct vouch_dkim_verify *v, struct dkim_vsig *s);
 /* header.b prefixes and the A-R fragment of every signature. */

@@ -1,9 +1,10 @@
 /*
  * dkim_vsig.c - one DKIM-Signature at the header stage (RFC 6376 6.1.1
  * to 6.1.3 up to the body hash): parse and validate the field, check
- * x=, fetch and check the key record (3.6.1, RFC 8301, RFC 8463), and
- * verify the header signature.  Anything that decides the result here
- * settles the signature with its reason.
+ * x=, fetch and check the key record (3.6.1, RFC 8301, RFC 8463), hash
+ * the signed header fields, and check the header signature (here with
+ * header_first, else after the body hash).  Anything that decides the
+ * result here settles the signature with its reason.
  */
 #include <string.h>
 
@@ -204,23 +205,41 @@ fetch_key(struct vouch_dkim_verify *v, struct dkim_vsig *s,
 
 /* ---- the header signature ----------------------------------------------- */
 
+static enum vouch__hash
+sig_hash(const struct dkim_sig *g)
+{
+	return g->alg == DKIM_ALG_RSA_SHA1 ? VOUCH_HASH_SHA1 :
+	    VOUCH_HASH_SHA256;
+}
+
+/* The header hash is taken now, while the message is at hand; the
+ * signature over it is checked now or after the body hash. */
 static int
-verify_header_sig(struct vouch_dkim_verify *v, const struct vouch_msg *msg,
-    const struct vouch_msg_field *f, struct dkim_vsig *s,
-    struct vouch__pkey *pk)
+header_sig(struct vouch_dkim_verify *v, const struct vouch_msg *msg,
+    const struct vouch_msg_field *f, struct dkim_vsig *s)
 {
 	const struct dkim_sig *g = &s->sig;
-	enum vouch__hash h = g->alg == DKIM_ALG_RSA_SHA1 ? VOUCH_HASH_SHA1 :
-	    VOUCH_HASH_SHA256;
-	unsigned char md[VOUCH_HASH_MAX];
 	int rc;
 
-	(void)v;
 	rc = vouch__dkim_header_hash(msg, g->headers, g->nheaders,
-	    (enum dkim_canon)g->header_canon, f->raw, f->raw_len, h, md);
+	    (enum dkim_canon)g->header_canon, f->raw, f->raw_len, sig_hash(g),
+	    s->hh);
 	if (rc < 0)
 		return rc;
-	rc = vouch__pkey_verify(pk, h, md, (size_t)rc, g->b, g->blen);
+	s->hhlen = (size_t)rc;
+	return v->opts.header_first ? vouch__dkim_check_header_sig(s) : 0;
+}
+
+int
+vouch__dkim_check_header_sig(struct dkim_vsig *s)
+{
+	const struct dkim_sig *g = &s->sig;
+	int rc;
+
+	rc = vouch__pkey_verify(s->pk, sig_hash(g), s->hh, s->hhlen, g->b,
+	    g->blen);
+	vouch__pkey_free(s->pk);
+	s->pk = NULL;
 	if (rc < 0)
 		return rc;
 	s->header_ok = rc;
@@ -261,8 +280,11 @@ vouch__dkim_vsig_header(struct vouch_dkim_verify *v,
 		    (long long)s->sig.expire,
 		    (long long)(v->opts.now - s->sig.expire));
 	s->public_suffix = vouch__is_public_suffix(s->sig.domain);
-	if ((rc = fetch_key(v, s, &pk)) == 0 && !s->settled)
-		rc = verify_header_sig(v, msg, f, s, pk);
+	if ((rc = fetch_key(v, s, &pk)) == 0 && !s->settled) {
+		s->pk = pk;	/* freed once checked, or with v */
+		pk = NULL;
+		rc = header_sig(v, msg, f, s);
+	}
 	vouch__pkey_free(pk);
 	return rc;
 }

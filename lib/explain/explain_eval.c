@@ -31,6 +31,7 @@ dkim_run(struct explain_ctx *c, int64_t now)
 	vouch_dkim_verify_free(c->dkim);
 	c->dkim = NULL;
 	o.now = now;
+	o.header_first = 1;	/* header_verified tells the sides apart */
 	rc = vouch_dkim_verify_new(c->dns, &o, &c->dkim);
 	if (rc == 0)
 		rc = vouch_dkim_verify_header(c->dkim, c->msg);

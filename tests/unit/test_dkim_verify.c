@@ -642,6 +642,65 @@ test_header_twice(void **state)
 	free(z.p);
 }
 
+/*
+ * RFC 6376 6.1.3 steps 3 and 4: the body hash is compared first, and a
+ * signature whose body hash fails is not checked further, so nothing
+ * says whether its header signature held.  With header_first every
+ * header signature is checked at the header stage: a changed body then
+ * leaves header_verified set.  A changed signed header field fails the
+ * signature either way, after its body hash matched.
+ */
+static void
+test_body_hash_first(void **state)
+{
+	struct buf m = example_msg(), z = example_zone(REC_RSA);
+	struct buf body = { NULL, 0 }, subj = { NULL, 0 };
+	struct vouch_dkim_verify_options o = { 0 };
+	size_t at = field_at(&m, "Subject:", 0), i;
+	struct vrun r;
+	int first;
+
+	(void)state;
+	assert_true(at != (size_t)-1);
+	/* the body: "hungry" -> "HUNGRY" */
+	buf_add(&body, m.p, m.len);
+	assert_non_null(strstr(body.p, "hungry"));
+	memcpy(strstr(body.p, "hungry"), "HUNGRY", 6);
+	/* a signed header field: the Subject's first letter */
+	buf_add(&subj, m.p, m.len);
+	subj.p[at + strlen("Subject: ")] = 'X';
+	for (first = 0; first <= 1; first++) {
+		o.header_first = first;
+		r = verify_at(&z, &body, T_EXAMPLE, &o);
+		assert_int_equal(vouch_dkim_verify_count(r.v), 2);
+		for (i = 0; i < 2; i++) {
+			expect(&r, i, VOUCH_DKIM_FAIL);
+			assert_non_null(strstr(sig(&r, i)->reason,
+			    "body hash"));
+			assert_int_equal(sig(&r, i)->header_verified, first);
+		}
+		vrun_free(&r);
+		r = verify_at(&z, &subj, T_EXAMPLE, &o);
+		for (i = 0; i < 2; i++) {
+			expect(&r, i, VOUCH_DKIM_FAIL);
+			assert_non_null(strstr(sig(&r, i)->reason,
+			    "signature mismatch"));
+			assert_int_equal(sig(&r, i)->header_verified, 0);
+		}
+		vrun_free(&r);
+		r = verify_at(&z, &m, T_EXAMPLE, &o);
+		for (i = 0; i < 2; i++) {
+			expect(&r, i, VOUCH_DKIM_PASS);
+			assert_int_equal(sig(&r, i)->header_verified, 1);
+		}
+		vrun_free(&r);
+	}
+	free(body.p);
+	free(subj.p);
+	free(m.p);
+	free(z.p);
+}
+
 /* STYLE.md: the Nth allocation fails, for every N a clean run makes;
  * each time some call returns VOUCH_ENOMEM and nothing leaks (ASan). */
 static void
@@ -696,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_l_shorter_than_body),
 		cmocka_unit_test(test_d_public_suffix),
 		cmocka_unit_test(test_header_twice),
+		cmocka_unit_test(test_body_hash_first),
 		cmocka_unit_test(test_alloc_failure),
 	};
 
