@@ -125,6 +125,25 @@ int vouch__hdr_comment(struct vouch__buf *b, const char *s);
 /* Nonzero when domain (lower case A-labels) is an ICANN public suffix
  * ("com", "co.uk"); unlisted TLDs are not.  Thread-safe. */
 int vouch__is_public_suffix(const char *domain);
+/*
+ * A per-thread memo of a few name -> int answers, for lookups (the
+ * Public Suffix List) whose answer depends only on the name and on the
+ * data set, numbered gen (never 0).  Names of 256 octets or more are
+ * not kept.  A caller declares one as static _Thread_local.
+ */
+#define VOUCH__MEMO_SLOTS 16
+struct vouch__memo {
+	struct {
+		unsigned long gen;	/* 0: empty */
+		int val;
+		char name[256];
+	} slot[VOUCH__MEMO_SLOTS];
+};
+/* Nonzero, with *val, when the memo holds name under gen. */
+int vouch__memo_get(const struct vouch__memo *m, unsigned long gen,
+    const char *name, int *val);
+void vouch__memo_put(struct vouch__memo *m, unsigned long gen,
+    const char *name, int val);
 
 /* ---- errors ------------------------------------------------------------ */
 /* Fill err (if not NULL) and return code, so callers can
