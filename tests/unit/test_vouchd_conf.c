@@ -72,8 +72,10 @@ subst(const char *text)
 
 	for (p = text; *p != '\0' && n + sizeof(tmp) + 1 < sizeof(out);) {
 		if (strncmp(p, "{T}", 3) == 0) {
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s",
-			    tmp);
+			if (snprintf(out + n, sizeof(out) - n, "%s", tmp) >=
+			    (int)(sizeof(out) - n))
+				fail_msg("subst: text too long");
+			n += strlen(tmp);
 			p += 3;
 		} else
 			out[n++] = *p++;
@@ -112,8 +114,9 @@ expect_err(const char *text, int code, const char *msg)
 	char want[8192];
 	int rc = load_text(text, &c, &err);
 
-	(void)snprintf(want, sizeof(want), "%s/vouchd.conf:%s", tmp,
-	    subst(msg));
+	if (snprintf(want, sizeof(want), "%s/vouchd.conf:%s", tmp,
+	    subst(msg)) >= (int)sizeof(want))
+		fail_msg("expect_err: message too long");
 	if (rc != code || c != NULL || strcmp(err.msg, want) != 0)
 		fail_msg("for:\n%s\ngot %d (%s), want %d (%s)", text, rc,
 		    err.msg, code, want);
@@ -425,7 +428,9 @@ test_keys_good(void **state)
 		    goods[i].text);
 		c = load_ok(text);
 		field_text(c, goods[i].field, got, sizeof(got));
-		(void)snprintf(want, sizeof(want), "%s", subst(goods[i].want));
+		if (snprintf(want, sizeof(want), "%s", subst(goods[i].want)) >=
+		    (int)sizeof(want))
+			fail_msg("%s: want too long", goods[i].text);
 		if (strcmp(got, want) != 0)
 			fail_msg("%s: got %s, want %s", goods[i].text, got,
 			    want);
@@ -1207,7 +1212,8 @@ has_line(const char *text, const char *line)
 {
 	char want[2048];
 
-	(void)snprintf(want, sizeof(want), "\n%s\n", line);
+	if (snprintf(want, sizeof(want), "\n%s\n", line) >= (int)sizeof(want))
+		fail_msg("has_line: line too long");
 	if (strstr(text, want) == NULL)
 		fail_msg("no line \"%s\" in:\n%s", line, text);
 }
