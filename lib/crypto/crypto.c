@@ -207,16 +207,6 @@ static struct pkc_ent pkc[PKCACHE_SIZE];
 static size_t pkc_next;
 static pthread_mutex_t pkc_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static size_t
-bytes_hash(const unsigned char *p, size_t len)
-{
-	size_t h = 14695981039346656037u, i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211u;
-	return h;
-}
-
 /* The cached key for p, up-referenced, with the entry's index in *slot. */
 static EVP_PKEY *
 pkc_get(enum vouch__pktype t, const unsigned char *p, size_t len, size_t h,
@@ -316,7 +306,7 @@ int
 vouch__pkey_public(enum vouch__pktype t, const unsigned char *p,
     size_t len, struct vouch__pkey **out)
 {
-	size_t h = bytes_hash(p, len);
+	size_t h = vouch__hash_bytes(p, len);
 	const unsigned char *raw;
 	EVP_PKEY *pk;
 	int slot = -1, rc;

@@ -131,5 +131,9 @@ struct dkim_key {
  */
 int vouch__dkim_key_parse(const char *txt, size_t len,
     struct vouch__arena *a, struct dkim_key *out, char *why, size_t whylen);
+/* The same, answered from the records already parsed when txt is one of
+ * them (dkim_keycache.c); thread-safe. */
+int vouch__dkim_key_parse_cached(const char *txt, size_t len,
+    struct vouch__arena *a, struct dkim_key *out, char *why, size_t whylen);
 
 #endif /* VOUCH_DKIM_TAGS_H */

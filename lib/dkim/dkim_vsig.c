@@ -142,7 +142,7 @@ pick_key(struct vouch_dkim_verify *v, struct dkim_vsig *s,
 	for (i = 0; i < ans->count; i++) {
 		if (ans->rr[i].type != VOUCH_DNS_TXT)
 			continue;
-		rc = vouch__dkim_key_parse(ans->rr[i].u.txt.data,
+		rc = vouch__dkim_key_parse_cached(ans->rr[i].u.txt.data,
 		    ans->rr[i].u.txt.len, &v->arena, k, why, sizeof(why));
 		if (rc == 0)
 			return 1;

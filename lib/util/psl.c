@@ -9,7 +9,6 @@
  * organizational domain (lib/dmarc/dmarc_psl.c) keep their answers in.
  */
 #include <pthread.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <libpsl.h>
@@ -19,17 +18,12 @@
 static psl_ctx_t *psl_loaded;
 static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
 
-/* The slot for name: FNV-1a of its octets. */
+/* The slot for name, whose length goes to *len. */
 static size_t
 memo_slot(const char *name, size_t *len)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; name[i] != '\0'; i++)
-		h = (h ^ (unsigned char)name[i]) * 16777619u;
-	*len = i;
-	return h % VOUCH__MEMO_SLOTS;
+	*len = strlen(name);
+	return vouch__hash_bytes(name, *len) % VOUCH__MEMO_SLOTS;
 }
 
 int

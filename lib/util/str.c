@@ -2,6 +2,7 @@
  * str.c - ASCII string helpers (locale-independent on purpose: mail and
  * DNS are ASCII protocols) and the error-struct filler.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,22 @@ vouch__strncaseeq(const char *a, const char *b, size_t n)
 			return 1;
 	}
 	return 1;
+}
+
+size_t
+vouch__hash_bytes(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint64_t h = 14695981039346656037u, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 1099511628211u;
+	}
+	for (; i < len; i++)
+		h = (h ^ s[i]) * 1099511628211u;
+	return (size_t)(h ^ h >> 29);
 }
 
 int

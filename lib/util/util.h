@@ -78,6 +78,9 @@ vouch__memcaseeq(const char *a, size_t alen, const char *b)
 	return strlen(b) == alen && vouch__strncaseeq(a, b, alen);
 }
 int vouch__tolower(int c);
+/* A hash of len octets for in-memory tables (FNV-1a over 64-bit words):
+ * fast, not for anything an attacker must not collide. */
+size_t vouch__hash_bytes(const void *p, size_t len);
 void vouch__lower(char *s);
 /* Bounded copy like strlcpy: returns strlen(src). */
 size_t vouch__strlcpy(char *dst, const char *src, size_t size);
