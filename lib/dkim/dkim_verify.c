@@ -78,14 +78,19 @@ vouch__dkim_settle(struct vouch_dkim_verify *v, struct dkim_vsig *s,
     enum vouch_dkim_result r, const char *fmt, ...)
 {
 	char msg[512];
+	const char *text = fmt;
 	va_list ap;
 
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	/* Most reasons ("verified") have nothing to format. */
+	if (strchr(fmt, '%') != NULL) {
+		va_start(ap, fmt);
+		(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		text = msg;
+	}
 	s->pub.result = r;
 	s->settled = 1;
-	if ((s->pub.reason = vouch__arena_strdup(&v->arena, msg)) == NULL)
+	if ((s->pub.reason = vouch__arena_strdup(&v->arena, text)) == NULL)
 		return VOUCH_ENOMEM;
 	return 0;
 }

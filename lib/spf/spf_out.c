@@ -220,6 +220,26 @@ fail_explanation(struct spf_ctx *ctx, const struct spf_record *exp_rec)
 	return rc;
 }
 
+/* The parts, joined, in the arena (a pass is most checks: no printf). */
+static char *
+join(struct vouch__arena *a, const char *const *part, size_t n)
+{
+	size_t i, len = 0, k;
+	char *o;
+
+	for (i = 0; i < n; i++)
+		len += strlen(part[i]);
+	if ((o = vouch__arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	for (i = 0, len = 0; i < n; i++) {
+		k = strlen(part[i]);
+		memcpy(o + len, part[i], k);
+		len += k;
+	}
+	o[len] = '\0';
+	return o;
+}
+
 static int
 words(struct spf_ctx *ctx)
 {
@@ -228,11 +248,15 @@ words(struct spf_ctx *ctx)
 	char buf[1024];
 
 	switch (ev->result) {
-	case VOUCH_SPF_PASS:
-		snprintf(buf, sizeof(buf), "%s is authorized to send mail for "
-		    "%s by '%s' in the SPF record of %s", ctx->ip_c,
-		    ctx->top_domain, m ? m : "?", md ? md : ctx->top_domain);
-		break;
+	case VOUCH_SPF_PASS: {
+		const char *part[] = { ctx->ip_c, " is authorized to send "
+		    "mail for ", ctx->top_domain, " by '", m ? m : "?",
+		    "' in the SPF record of ", md ? md : ctx->top_domain };
+
+		ctx->ev->explanation = join(&ctx->arena, part,
+		    sizeof(part) / sizeof(part[0]));
+		return ctx->ev->explanation == NULL ? VOUCH_ENOMEM : 0;
+	}
 	case VOUCH_SPF_SOFTFAIL:
 	case VOUCH_SPF_NEUTRAL:
 		if (m != NULL)
