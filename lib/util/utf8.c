@@ -50,6 +50,11 @@ vouch__check_field_bytes(const char *s, size_t len, struct vouch_error *err)
 	size_t i = 0, n;
 
 	while (i < len) {
+		/* Printable ASCII, nearly every octet: one compare each. */
+		while (i < len && (unsigned)(u[i] - 0x20) < 0x5f)
+			i++;
+		if (i >= len)
+			break;
 		if (u[i] >= 0x80) {
 			if ((n = vouch__utf8_len(u + i, len - i)) == 0)
 				return vouch__error(err, VOUCH_ESYNTAX, 0,
