@@ -8,12 +8,6 @@
 
 #include "util.h"
 
-int
-vouch__tolower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 void
 vouch__lower(char *s)
 {

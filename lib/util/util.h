@@ -77,7 +77,13 @@ vouch__memcaseeq(const char *a, size_t alen, const char *b)
 {
 	return strlen(b) == alen && vouch__strncaseeq(a, b, alen);
 }
-int vouch__tolower(int c);
+/* ASCII only, whatever the locale.  Inline: called for every octet of
+ * names compared and hashed. */
+static inline int
+vouch__tolower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
 /* A hash of len octets for in-memory tables (FNV-1a over 64-bit words):
  * fast, not for anything an attacker must not collide. */
 size_t vouch__hash_bytes(const void *p, size_t len);
