@@ -1,5 +1,6 @@
 /*
- * failalloc.c - the allocation hook behind failalloc.h.
+ * failalloc.c - the allocation hook behind failalloc.h.  The counters are
+ * atomic: tests that start threads allocate through the hook too.
  */
 #include <stddef.h>
 
@@ -18,21 +19,23 @@ static unsigned long made;
 void
 failalloc_set(unsigned long n)
 {
-	fail_at = n;
-	made = 0;
+	__atomic_store_n(&fail_at, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&made, 0, __ATOMIC_RELAXED);
 }
 
 unsigned long
 failalloc_count(void)
 {
-	return made;
+	return __atomic_load_n(&made, __ATOMIC_RELAXED);
 }
 
 static int
 should_fail(void)
 {
-	made++;
-	return fail_at != 0 && made == fail_at;
+	unsigned long at = __atomic_load_n(&fail_at, __ATOMIC_RELAXED);
+	unsigned long n = __atomic_add_fetch(&made, 1, __ATOMIC_RELAXED);
+
+	return at != 0 && n == at;
 }
 
 void *
