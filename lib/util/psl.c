@@ -61,10 +61,9 @@ psl_load(void)
 int
 vouch__is_public_suffix(const char *domain)
 {
-	const psl_ctx_t *psl;
-
 	/* The same few names (the signers' d=) come again and again. */
 	static _Thread_local struct vouch__memo memo;
+	const psl_ctx_t *psl;
 	int r;
 
 	pthread_once(&psl_once, psl_load);

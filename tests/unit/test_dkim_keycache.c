@@ -162,6 +162,23 @@ test_failalloc(void **state)
 				same(&c, &fresh, records[i]);
 		}
 	}
+	/* Records not cached yet: a failure while keeping one keeps
+	 * nothing, and the next ask still gets the right key. */
+	for (n = 1; n < 12; n++) {
+		char rec[128];
+
+		snprintf(rec, sizeof(rec), "v=DKIM1; f=%lu; p=" P_RSA, n);
+		ask(rec, 0, &fresh);
+		failalloc_set(n);
+		ask(rec, 1, &c);
+		failalloc_set(0);
+		if (c.rc != VOUCH_ENOMEM)
+			same(&c, &fresh, rec);
+		ask(rec, 1, &c);
+		same(&c, &fresh, rec);
+		ask(rec, 1, &c);
+		same(&c, &fresh, rec);
+	}
 }
 
 static void *
