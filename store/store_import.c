@@ -244,9 +244,37 @@ on_failure(void *arg, const struct vouch_report_failure *f)
 	return 0;
 }
 
-int
-vouch_store_import(struct vouch_store *s, const void *data, size_t len,
-    const char *source, const struct vouch_report_limits *lim, int64_t now,
+/* What feeds the import's callbacks: the parser, or a replay. */
+typedef int feed_fn(const void *what, const struct vouch_report_handler *h,
+    void *arg, struct vouch_error *err);
+
+struct parse_feed {
+	const void *data;
+	size_t len;
+	const struct vouch_report_limits *lim;
+};
+
+static int
+feed_parse(const void *what, const struct vouch_report_handler *h,
+    void *arg, struct vouch_error *err)
+{
+	const struct parse_feed *f = what;
+
+	return vouch_report_parse(f->data, f->len, f->lim, h, arg, err);
+}
+
+static int
+feed_replay(const void *what, const struct vouch_report_handler *h,
+    void *arg, struct vouch_error *err)
+{
+	return vouch__prep_replay(what, h, arg, err);
+}
+
+/* The reports feed hands over, from raw, stored; raw is updated (its
+ * row id once stored) but stays the caller's. */
+static int
+import_with(struct vouch_store *s, struct vouch__raw *raw,
+    const char *source, feed_fn *feed, const void *what,
     struct vouch_store_import_result *res, struct vouch_error *err)
 {
 	static const struct vouch_report_handler h = {
@@ -259,6 +287,35 @@ vouch_store_import(struct vouch_store *s, const void *data, size_t len,
 	struct vouch__imp im;
 	int rc;
 
+	memset(&im, 0, sizeof(im));
+	im.s = s;
+	im.raw = *raw;
+	vouch__arena_init(&tmp, 0);
+	if ((im.source = vouch__store_utf8(&tmp, source)) == NULL &&
+	    source != NULL) {
+		vouch__arena_free(&tmp);
+		return vouch__error(err, VOUCH_ENOMEM, 0, "out of memory");
+	}
+	vouch__buf_init(&im.reasons, REASONS_MAX);
+	vouch__imp_rows_init(&im);
+	rc = feed(what, &h, &im, err);
+	if (im.in_tx)		/* a parse error in the middle of a report */
+		s->ops->rollback(s->db);
+	if (rc != 0 && im.failed && err != NULL)
+		*err = im.err;
+	vouch__buf_free(&im.reasons);
+	vouch__imp_rows_free(&im);
+	*raw = im.raw;
+	vouch__arena_free(&tmp);
+	if (res != NULL)
+		*res = im.res;
+	return rc;
+}
+
+static int
+check_args(struct vouch_store *s, const void *data, size_t len,
+    struct vouch_store_import_result *res, struct vouch_error *err)
+{
 	if (res != NULL)
 		memset(res, 0, sizeof(*res));
 	if (err != NULL)
@@ -266,25 +323,34 @@ vouch_store_import(struct vouch_store *s, const void *data, size_t len,
 	if (s == NULL || (data == NULL && len > 0))
 		return vouch__error(err, VOUCH_EINVAL, 0, "no store or no "
 		    "data");
-	memset(&im, 0, sizeof(im));
-	im.s = s;
-	vouch__arena_init(&tmp, 0);
-	if ((im.source = vouch__store_utf8(&tmp, source)) == NULL &&
-	    source != NULL)
-		return vouch__error(err, VOUCH_ENOMEM, 0, "out of memory");
-	vouch__raw_init(&im.raw, data, len, now);
-	vouch__buf_init(&im.reasons, REASONS_MAX);
-	vouch__imp_rows_init(&im);
-	rc = vouch_report_parse(data, len, lim, &h, &im, err);
-	if (im.in_tx)		/* a parse error in the middle of a report */
-		s->ops->rollback(s->db);
-	if (rc != 0 && im.failed && err != NULL)
-		*err = im.err;
-	vouch__buf_free(&im.reasons);
-	vouch__imp_rows_free(&im);
-	vouch__raw_free(&im.raw);
-	vouch__arena_free(&tmp);
-	if (res != NULL)
-		*res = im.res;
+	return 0;
+}
+
+int
+vouch_store_import(struct vouch_store *s, const void *data, size_t len,
+    const char *source, const struct vouch_report_limits *lim, int64_t now,
+    struct vouch_store_import_result *res, struct vouch_error *err)
+{
+	struct parse_feed f = {data, len, lim};
+	struct vouch__raw raw;
+	int rc;
+
+	if ((rc = check_args(s, data, len, res, err)) != 0)
+		return rc;
+	vouch__raw_init(&raw, data, len, now);
+	rc = import_with(s, &raw, source, feed_parse, &f, res, err);
+	vouch__raw_free(&raw);
 	return rc;
+}
+
+int
+vouch__store_import_prep(struct vouch_store *s, const struct vouch__prep *p,
+    struct vouch__raw *raw, const char *source,
+    struct vouch_store_import_result *res, struct vouch_error *err)
+{
+	int rc;
+
+	if ((rc = check_args(s, raw->data, raw->len, res, err)) != 0)
+		return rc;
+	return import_with(s, raw, source, feed_replay, p, res, err);
 }

@@ -9,6 +9,8 @@
  *   store_record.c   one aggregate record and its side rows
  *   store_batch.c    rows gathered for multi-row INSERTs
  *   store_raw.c      the raw input (SHA-256, gzip) and failure reports
+ *   store_prep.c     an input parsed ahead of storing, replayed later
+ *   store_pipe.c     vouch_store_pipe: inputs parsed by worker threads
  *   store_query.c    the query filter, summary, raw download, PTR cache
  *   store_rows.c     every record for export; the failure reports
  *   store_sources.c  the per-IP sources query
@@ -149,12 +151,17 @@ struct vouch__raw {
 void vouch__raw_init(struct vouch__raw *r, const void *data, size_t len,
     int64_t now);
 void vouch__raw_free(struct vouch__raw *r);
+/* Hash and compress r now (vouch__raw_row() does it on first need). */
+int vouch__raw_ready(struct vouch__raw *r, struct vouch_error *err);
 /* Inside the caller's transaction: the raw input's row id, inserting it
  * when the store does not have it yet. */
 int vouch__raw_row(struct vouch_store *s, struct vouch__raw *r,
     int64_t *id, struct vouch_error *err);
 /* Hex SHA-256 of n bytes. */
 int vouch__sha256_hex(const void *p, size_t n, char hex[65]);
+/* The text fields of a failure report, as offsets, in column order. */
+#define VOUCH__FAILURE_NTEXT 15
+extern const size_t vouch__failure_text[VOUCH__FAILURE_NTEXT];
 /* Store one failure report in its own transaction.  Returns 1 when
  * stored, 0 when it was already there, or an error. */
 int vouch__failure_store(struct vouch_store *s, struct vouch__raw *raw,
@@ -230,6 +237,32 @@ void vouch__imp_rows_init(struct vouch__imp *im);
 void vouch__imp_rows_clear(struct vouch__imp *im);
 void vouch__imp_rows_free(struct vouch__imp *im);
 int vouch__imp_rows_flush(struct vouch__imp *im);
+
+/* ---- store_prep.c: an input parsed ahead of storing ----------------- */
+
+/* What one input may take as a copy; a larger one is imported directly. */
+#define VOUCH__PREP_MAX (16u * 1024u * 1024u)
+
+struct vouch__prep;
+
+/* Parse data, keeping what the parser's callbacks say; NULL when that
+ * would take more than VOUCH__PREP_MAX bytes or memory ran out (the
+ * input must then be imported directly).  No store: any thread. */
+struct vouch__prep *vouch__prep_parse(const void *data, size_t len,
+    const struct vouch_report_limits *lim);
+/* The parser found nothing to store (an error before any report). */
+int vouch__prep_empty(const struct vouch__prep *p);
+void vouch__prep_free(struct vouch__prep *p);
+/* Say it all again to h, in order: returns what vouch_report_parse()
+ * returned (err its error), or the first non-zero callback value. */
+int vouch__prep_replay(const struct vouch__prep *p,
+    const struct vouch_report_handler *h, void *arg,
+    struct vouch_error *err);
+/* vouch_store_import() of an input already parsed (p) whose bytes are
+ * raw: the same transactions, results and errors. */
+int vouch__store_import_prep(struct vouch_store *s,
+    const struct vouch__prep *p, struct vouch__raw *raw, const char *source,
+    struct vouch_store_import_result *res, struct vouch_error *err);
 
 /* ---- store_query.c: the filtered query every reader runs -------------- */
 

@@ -189,6 +189,19 @@ raw_insert(struct vouch_store *s, const struct vouch__raw *r, int64_t *id,
 }
 
 int
+vouch__raw_ready(struct vouch__raw *r, struct vouch_error *err)
+{
+	int rc;
+
+	if (r->sha256[0] == '\0' &&
+	    (rc = vouch__sha256_hex(r->data, r->len, r->sha256)) != 0)
+		return vouch__error(err, rc, 0, "hashing the raw input failed");
+	if (r->gz == NULL && !is_gzip(r) && (rc = compress_raw(r, err)) != 0)
+		return rc;
+	return 0;
+}
+
+int
 vouch__raw_row(struct vouch_store *s, struct vouch__raw *r, int64_t *id,
     struct vouch_error *err)
 {
@@ -198,13 +211,10 @@ vouch__raw_row(struct vouch_store *s, struct vouch__raw *r, int64_t *id,
 		*id = r->id;
 		return 0;
 	}
-	if (r->sha256[0] == '\0' &&
-	    (rc = vouch__sha256_hex(r->data, r->len, r->sha256)) != 0)
-		return vouch__error(err, rc, 0, "hashing the raw input failed");
+	if ((rc = vouch__raw_ready(r, err)) != 0)
+		return rc;
 	/* Inserted first, looked up only when it was there: an input is
 	 * nearly always new when one of its reports is. */
-	if (r->gz == NULL && !is_gzip(r) && (rc = compress_raw(r, err)) != 0)
-		return rc;
 	if ((rc = raw_insert(s, r, id, err)) != 0)
 		return rc < 0 ? rc : 0;
 	if ((rc = raw_lookup(s, r, id, err)) < 0)
@@ -217,8 +227,7 @@ vouch__raw_row(struct vouch_store *s, struct vouch__raw *r, int64_t *id,
 
 #define F(m) offsetof(struct vouch_report_failure, m)
 
-/* The text fields in column order. */
-static const size_t failure_text[] = {
+const size_t vouch__failure_text[VOUCH__FAILURE_NTEXT] = {
 	F(feedback_type), F(user_agent), F(version), F(auth_failure),
 	F(original_envelope_id), F(original_mail_from), F(original_rcpt_to),
 	F(reported_domain), F(identity_alignment), F(delivery_result),
@@ -226,13 +235,13 @@ static const size_t failure_text[] = {
 	F(authentication_results),
 };
 
-#define NTEXT (sizeof(failure_text) / sizeof(failure_text[0]))
+#define NTEXT VOUCH__FAILURE_NTEXT
 
 static const char *
 text_at(const struct vouch_report_failure *f, size_t i)
 {
 	return *(const char *const *)(const void *)((const char *)f +
-	    failure_text[i]);
+	    vouch__failure_text[i]);
 }
 
 /* One value into the content hash: its length first, so that no two

@@ -10,15 +10,17 @@
  *   report_bench parse DIR
  *       Every file read and parsed by vouch_report_parse() with empty
  *       callbacks: the parser's share of an import.
- *   report_bench import DIR WHERE
- *       Every file read and stored with vouch_store_import() into WHERE
- *       (an SQLite path or a postgresql:// URI).
+ *   report_bench import DIR WHERE [JOBS]
+ *       Every file read and stored into WHERE (an SQLite path or a
+ *       postgresql:// URI) through a vouch_store_pipe with JOBS parsing
+ *       threads (default 0: vouch_store_import() of each file in turn).
  *
  * Prints on stdout: mode reports records xml_bytes seconds rss_kb_10
  * rss_kb_end [pure_seconds] — rss at 10 % of the files and at the end
  * show whether memory stays flat.  Exit 1 on any error or when an import
  * does not store every report and record of MANIFEST.
  */
+#define _GNU_SOURCE	/* RUSAGE_THREAD */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,17 @@ rss_kb(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss;
+}
+
+/* CPU seconds of the calling thread so far: the store's thread. */
+static double
+thread_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static void
@@ -318,15 +331,43 @@ run_parse(const char *dir)
 	return 0;
 }
 
+struct tally {
+	size_t reports;
+	unsigned long long records;
+	int failed;
+};
+
 static int
-run_import(const char *dir, const char *where)
+stored(void *arg, void *tag, int rc,
+    const struct vouch_store_import_result *res,
+    const struct vouch_error *err)
 {
+	struct tally *t = arg;
+
+	if (res == NULL)		/* dropped after a failure */
+		return 0;
+	if (rc != 0) {
+		fprintf(stderr, "report_bench: %s: %s\n", (const char *)tag,
+		    err->msg);
+		t->failed = 1;
+		return 1;
+	}
+	t->reports += res->reports;
+	t->records += res->records;
+	return 0;
+}
+
+static int
+run_import(const char *dir, const char *where, unsigned jobs)
+{
+	struct vouch_store_pipe *p = NULL;
 	struct vouch_store *s = NULL;
 	struct vouch_error err = {0};
+	struct tally t = {0, 0, 0};
 	unsigned char *buf = NULL;
-	size_t cap = 0, i, len, reports = 0;
-	unsigned long long records = 0, want = 0;
-	double t0, secs;
+	size_t cap = 0, i, len;
+	unsigned long long want = 0;
+	double t0, secs, main_cpu;
 	long rss10 = 0;
 	int rc;
 
@@ -334,35 +375,33 @@ run_import(const char *dir, const char *where)
 		fprintf(stderr, "report_bench: %s: %s\n", where, err.msg);
 		return 1;
 	}
+	if (vouch_store_pipe_new(s, jobs, NULL, stored, &t, &p) != 0)
+		die("vouch_store_pipe_new failed");
 	t0 = now();
-	for (i = 0; i < nentries; i++) {
-		struct vouch_store_import_result res = {0};
-
+	for (i = 0; i < nentries && !t.failed; i++) {
 		len = slurp(dir, entries[i].name, &buf, &cap);
-		rc = vouch_store_import(s, buf, len, entries[i].name, NULL,
-		    (int64_t)time(NULL), &res, &err);
-		if (rc != 0) {
-			fprintf(stderr, "report_bench: %s: %s\n",
-			    entries[i].name, err.msg);
-			return 1;
-		}
-		reports += res.reports;
-		records += res.records;
+		(void)vouch_store_pipe_put(p, buf, len, entries[i].name,
+		    (int64_t)time(NULL), entries[i].name);
 		want += entries[i].records;
 		if (i + 1 == nentries / 10)
 			rss10 = rss_kb();
 	}
+	(void)vouch_store_pipe_flush(p);
 	secs = now() - t0;
+	main_cpu = thread_cpu();
+	vouch_store_pipe_free(p);
 	vouch_store_close(s);
 	free(buf);
-	if (reports != nentries || records != want) {
+	if (t.failed)
+		return 1;
+	if (t.reports != nentries || t.records != want) {
 		fprintf(stderr, "report_bench: stored %zu reports, %llu "
 		    "records; MANIFEST has %zu, %llu (not a fresh store?)\n",
-		    reports, records, nentries, want);
+		    t.reports, t.records, nentries, want);
 		return 1;
 	}
-	print_line("import", records, 0, secs, rss10);
-	printf("\n");
+	print_line("import", t.records, 0, secs, rss10);
+	printf(" jobs=%u main_cpu=%.3f\n", jobs, main_cpu);
 	return 0;
 }
 
@@ -371,7 +410,8 @@ main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: report_bench expat DIR | "
-		    "report_bench parse DIR | report_bench import DIR WHERE\n");
+		    "report_bench parse DIR | report_bench import DIR WHERE "
+		    "[JOBS]\n");
 		return 2;
 	}
 	read_manifest(argv[2]);
@@ -379,8 +419,9 @@ main(int argc, char **argv)
 		return run_expat(argv[2]);
 	if (strcmp(argv[1], "parse") == 0 && argc == 3)
 		return run_parse(argv[2]);
-	if (strcmp(argv[1], "import") == 0 && argc == 4)
-		return run_import(argv[2], argv[3]);
+	if (strcmp(argv[1], "import") == 0 && (argc == 4 || argc == 5))
+		return run_import(argv[2], argv[3], argc == 5 ?
+		    (unsigned)strtoul(argv[4], NULL, 10) : 0);
 	fprintf(stderr, "report_bench: bad arguments\n");
 	return 2;
 }

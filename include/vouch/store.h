@@ -73,6 +73,57 @@ VOUCH_API int vouch_store_import(struct vouch_store *s, const void *data,
     int64_t now, struct vouch_store_import_result *res,
     struct vouch_error *err);
 
+/*
+ * A pipeline of imports: many inputs stored as vouch_store_import()
+ * would store them one after the other, with the same transactions,
+ * results and errors, in the order given, while up to jobs worker
+ * threads parse (and hash and compress) the inputs that come next.  The
+ * caller's thread does all the SQL, so s stays single-threaded.
+ *
+ *	vouch_store_pipe_new(s, jobs, lim, done, arg, &p);
+ *	for each input:
+ *		vouch_store_pipe_put(p, data, len, source, now, tag);
+ *	vouch_store_pipe_flush(p);
+ *	vouch_store_pipe_free(p);
+ *
+ * done(arg, tag, rc, res, err) is called once per input, in the order
+ * they were put, from within put() or flush() on the caller's thread,
+ * right after that input was stored: rc, res and err are what
+ * vouch_store_import() would have returned for it.  A non-zero return
+ * from done stops the pipe: the inputs still in it are dropped, not
+ * stored, each told to done with res and err NULL (its return value then
+ * ignored), and put() refuses more until flush() has returned that
+ * value.  free() drops what is left the same way.
+ *
+ * put() copies data and source (the caller may reuse them at once) and
+ * waits while 64 inputs (8 per job beyond 8 jobs) or 64 MiB are in the
+ * pipe.  With jobs 0, or
+ * when a copy or a thread cannot be had, an input is imported at once
+ * (no copy, no thread): the pipe never fails for want of memory.  Memory:
+ * at most the inputs in the pipe and, for each, what it parsed to (up to
+ * 16 MiB; a larger one is parsed again when stored).
+ */
+struct vouch_store_pipe;
+
+typedef int vouch_store_pipe_fn(void *arg, void *tag, int rc,
+    const struct vouch_store_import_result *res,
+    const struct vouch_error *err);
+
+/* 0, or VOUCH_EINVAL (s or done NULL). */
+VOUCH_API int vouch_store_pipe_new(struct vouch_store *s, unsigned jobs,
+    const struct vouch_report_limits *lim, vouch_store_pipe_fn *done,
+    void *arg, struct vouch_store_pipe **out);
+/* 0, or the non-zero value done returned (the pipe stopped). */
+VOUCH_API int vouch_store_pipe_put(struct vouch_store_pipe *p,
+    const void *data, size_t len, const char *source, int64_t now,
+    void *tag);
+/* Store (or, stopped, drop) everything in the pipe; then it goes on
+ * afresh.  0, or the value that stopped it. */
+VOUCH_API int vouch_store_pipe_flush(struct vouch_store_pipe *p);
+/* Drops what was not flushed (done told, res NULL); ends the threads.
+ * p may be NULL. */
+VOUCH_API void vouch_store_pipe_free(struct vouch_store_pipe *p);
+
 /* Which stored data a query looks at.  NULL / 0 means no restriction. */
 struct vouch_store_filter {
 	const char *domain;	/* policy_published domain, any case */

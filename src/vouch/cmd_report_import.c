@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_report.h"
@@ -26,11 +27,14 @@
 #include "report_src.h"
 
 #define PASSWORD_MAX 1024
+#define JOBS_MAX 64u
+#define JOBS_DEFAULT_MAX 8
 
 struct imp_args {
 	const char *db;
 	const char *pwfile;
 	int json, quiet;
+	unsigned jobs;			/* parsing threads; 0: none */
 	struct src_opts so;
 	char password[PASSWORD_MAX];
 };
@@ -46,7 +50,8 @@ static void
 import_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: vouch report import [--db PATH|URI] [--json] [--quiet]\n"
+	    "usage: vouch report import [--db PATH|URI] [--json] [--quiet]"
+	    " [--jobs N]\n"
 	    "                           [--move-to FOLDER] [--imap-user USER]"
 	    "\n"
 	    "                           [--imap-password-file FILE]"
@@ -61,7 +66,10 @@ import_usage(FILE *f)
 	    "--imap-password-file or $VOUCH_IMAP_PASSWORD).  Exit status: 0"
 	    " the run\n"
 	    "completed (even with rejected items), 1 a runtime error, 2 a"
-	    " usage error.\n");
+	    " usage error.\n"
+	    "--jobs N: threads parsing ahead of the store (default: one per"
+	    " core, up to 8;\n"
+	    "0: none).\n");
 }
 
 /* The first line of the password file, without its line end. */
@@ -92,6 +100,37 @@ read_password(struct imp_args *a)
 	return 0;
 }
 
+/* --jobs: 0 to 64 parsing threads. */
+static int
+parse_jobs(const char *v, unsigned *jobs)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || v[0] == '-' ||
+	    n > JOBS_MAX) {
+		fprintf(stderr, "vouch report import: --jobs: '");
+		cli_put_safe(stderr, v);
+		fprintf(stderr, "' is not a number from 0 to %u\n", JOBS_MAX);
+		return -1;
+	}
+	*jobs = (unsigned)n;
+	return 0;
+}
+
+/* One parsing thread per core, up to JOBS_DEFAULT_MAX. */
+static unsigned
+default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > JOBS_DEFAULT_MAX ? JOBS_DEFAULT_MAX : (unsigned)n;
+}
+
 static int
 parse_args(int argc, char **argv, struct imp_args *a)
 {
@@ -103,11 +142,13 @@ parse_args(int argc, char **argv, struct imp_args *a)
 		{"imap-user", required_argument, NULL, 'u'},
 		{"imap-password-file", required_argument, NULL, 'p'},
 		{"imap-ca", required_argument, NULL, 'c'},
+		{"jobs", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	int c;
 
+	a->jobs = default_jobs();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -119,9 +160,14 @@ parse_args(int argc, char **argv, struct imp_args *a)
 		case 'u': a->so.imap_user = optarg; break;
 		case 'p': a->pwfile = optarg; break;
 		case 'c': a->so.imap_ca = optarg; break;
+		case 'J':
+			if (parse_jobs(optarg, &a->jobs) != 0)
+				return -1;
+			break;
 		case 'h': import_usage(stdout); exit(0);
 		default:
-			return cli_bad_option("report import", argv[optind - 1]);
+			return cli_bad_option("report import",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind == argc) {
@@ -146,65 +192,137 @@ reject(struct tally *t, const char *source, const char *reason)
 	json_array_append_new(t->rejected, o);
 }
 
-/* Store one item; what became of it. */
+/* What became of an item, from its import's result. */
 static enum src_outcome
-import_item(struct vouch_store *st, const struct src_item *it,
-    struct tally *t)
+outcome(struct tally *t, const char *name, int rc,
+    const struct vouch_store_import_result *res,
+    const struct vouch_error *err)
 {
-	struct vouch_store_import_result res;
-	struct vouch_error err = {0, 0, ""};
-	int rc;
-
-	if (it->error != NULL) {
-		reject(t, it->name, it->error);
-		return SRC_REJECTED;
-	}
-	memset(&res, 0, sizeof(res));
-	rc = vouch_store_import(st, it->data, it->len, it->name, NULL,
-	    (int64_t)time(NULL), &res, &err);
-	t->reports += res.reports + res.failures;
-	t->failures += res.failures;
-	t->records += res.records;
-	t->messages += res.messages;
-	t->duplicates += res.duplicates;
+	t->reports += res->reports + res->failures;
+	t->failures += res->failures;
+	t->records += res->records;
+	t->messages += res->messages;
+	t->duplicates += res->duplicates;
 	if (rc == VOUCH_EIO) {
-		reject(t, it->name, err.msg[0] ? err.msg : vouch_strerror(rc));
+		reject(t, name, err->msg[0] ? err->msg : vouch_strerror(rc));
 		t->store_failed = 1;
 		return SRC_KEEP;
 	}
 	if (rc != 0) {
-		reject(t, it->name, err.msg[0] ? err.msg : vouch_strerror(rc));
+		reject(t, name, err->msg[0] ? err->msg : vouch_strerror(rc));
 		return SRC_REJECTED;
 	}
-	if (res.reports + res.failures > 0)
+	if (res->reports + res->failures > 0)
 		return SRC_IMPORTED;
-	if (res.duplicates > 0)
+	if (res->duplicates > 0)
 		return SRC_DUPLICATE;
-	reject(t, it->name, "no report in it");
+	reject(t, name, "no report in it");
 	return SRC_REJECTED;
+}
+
+/* One source being imported through the pipe. */
+struct run {
+	struct tally *t;
+	struct src *s;
+	struct progress *pg;
+};
+
+/* An item in the pipe: what src_done() needs of it. */
+struct pending {
+	char *name;
+	uint64_t uid;
+};
+
+/* Tell the source what became of an item; non-zero stops the source. */
+static int
+finish(struct run *r, const char *name, uint64_t uid, enum src_outcome oc)
+{
+	struct src_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.name = name;
+	it.uid = uid;
+	progress_step(r->pg);
+	if (src_done(r->s, &it, oc) < 0 || r->t->store_failed)
+		return 1;
+	return 0;
+}
+
+/* The pipe's done: an item was stored, in the order the source gave. */
+static int
+stored(void *arg, void *tag, int rc, const struct vouch_store_import_result
+    *res, const struct vouch_error *err)
+{
+	struct run *r = arg;
+	struct pending *pd = tag;
+	enum src_outcome oc;
+	int stop = 0;
+
+	if (res != NULL) {	/* else dropped: the source is stopping */
+		oc = outcome(r->t, pd->name, rc, res, err);
+		stop = finish(r, pd->name, pd->uid, oc);
+	}
+	free(pd->name);
+	free(pd);
+	return stop;
+}
+
+/* Into the pipe; 1 when the source must stop. */
+static int
+put_item(struct vouch_store_pipe *pp, struct run *r,
+    const struct src_item *it)
+{
+	struct pending *pd;
+
+	if (it->error != NULL) {
+		/* Told in its place: everything before it first. */
+		if (vouch_store_pipe_flush(pp) != 0)
+			return 1;
+		reject(r->t, it->name, it->error);
+		return finish(r, it->name, it->uid, SRC_REJECTED);
+	}
+	if ((pd = calloc(1, sizeof(*pd))) == NULL ||
+	    (pd->name = strdup(it->name)) == NULL) {
+		free(pd);
+		if (vouch_store_pipe_flush(pp) != 0)
+			return 1;
+		reject(r->t, it->name, "out of memory");
+		return finish(r, it->name, it->uid, SRC_KEEP);
+	}
+	pd->uid = it->uid;
+	return vouch_store_pipe_put(pp, it->data, it->len, it->name,
+	    (int64_t)time(NULL), pd) != 0;
 }
 
 static void
 import_source(struct vouch_store *st, const char *spec,
-    const struct src_opts *so, struct progress *pg, struct tally *t)
+    const struct imp_args *a, struct progress *pg, struct tally *t)
 {
 	char err[SRC_ERR_MAX];
+	struct vouch_store_pipe *pp = NULL;
 	struct src_item it;
-	enum src_outcome oc;
+	struct run r;
 	struct src *s;
 
-	if (src_open(spec, so, &s, err, sizeof(err)) != 0) {
+	if (src_open(spec, &a->so, &s, err, sizeof(err)) != 0) {
 		reject(t, spec, err);
 		return;
 	}
 	t->opened++;
-	progress_start(pg, spec, src_total(s));
-	while (!t->store_failed && src_next(s, &it) > 0) {
-		oc = import_item(st, &it, t);
-		progress_step(pg);
-		if (src_done(s, &it, oc) < 0)
-			break;
+	r.t = t;
+	r.s = s;
+	r.pg = pg;
+	if (vouch_store_pipe_new(st, a->jobs, NULL, stored, &r, &pp) != 0) {
+		reject(t, spec, "out of memory");
+		src_close(s);
+		return;
 	}
+	progress_start(pg, spec, src_total(s));
+	while (src_next(s, &it) > 0)
+		if (put_item(pp, &r, &it) != 0)
+			break;
+	(void)vouch_store_pipe_flush(pp);
+	vouch_store_pipe_free(pp);
 	progress_end(pg);
 	if (src_error(s)[0] != '\0')
 		reject(t, spec, src_error(s));
@@ -309,7 +427,7 @@ report_import(int argc, char **argv)
 	}
 	progress_init(&pg, !a.quiet && !a.json);
 	for (i = optind; i < argc && !t.store_failed; i++)
-		import_source(st, argv[i], &a.so, &pg, &t);
+		import_source(st, argv[i], &a, &pg, &t);
 	rc = a.json ? print_json(&t) : print_text(&a, &t);
 	if (t.store_failed)
 		fprintf(stderr, "vouch report import: the store failed; the "
