@@ -79,6 +79,9 @@ struct vouch__db {
 };
 
 /* The backends' constructors. */
+/* The name of the VFS SQLite stores are opened with (one write per WAL
+ * frame, store_sqlite_vfs.c), or NULL to use SQLite's default. */
+const char *vouch__sqlite_vfs(void);
 int vouch__db_sqlite_open(const char *path, struct vouch__db **out,
     struct vouch_error *err);
 int vouch__db_pg_open(const char *conninfo, struct vouch__db **out,

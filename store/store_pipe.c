@@ -68,12 +68,26 @@ prepare(struct vouch_store_pipe *p, struct item *it)
 		(void)vouch__raw_ready(&it->raw, NULL);
 }
 
+/* Called and returning with mu held, an input to take waiting: take
+ * it, parse it (mu released meanwhile) and mark it ready. */
+static void
+parse_one(struct vouch_store_pipe *p)
+{
+	struct item *it = &p->ring[p->todo++ % p->cap];
+	int skip = p->stopped != 0;		/* to be dropped */
+
+	pthread_mutex_unlock(&p->mu);
+	if (!skip)
+		prepare(p, it);
+	pthread_mutex_lock(&p->mu);
+	it->ready = 1;
+	pthread_cond_signal(&p->ready);
+}
+
 static void *
 worker(void *arg)
 {
 	struct vouch_store_pipe *p = arg;
-	struct item *it;
-	int skip;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -81,14 +95,7 @@ worker(void *arg)
 			pthread_cond_wait(&p->work, &p->mu);
 		if (p->quit)
 			break;
-		it = &p->ring[p->todo++ % p->cap];
-		skip = p->stopped != 0;		/* to be dropped */
-		pthread_mutex_unlock(&p->mu);
-		if (!skip)
-			prepare(p, it);
-		pthread_mutex_lock(&p->mu);
-		it->ready = 1;
-		pthread_cond_signal(&p->ready);
+		parse_one(p);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -151,8 +158,12 @@ take_oldest(struct vouch_store_pipe *p, int wait)
 		return 0;
 	}
 	it = &p->ring[p->head % p->cap];
-	while (!it->ready && wait)
-		pthread_cond_wait(&p->ready, &p->mu);
+	while (!it->ready && wait) {
+		if (p->todo < p->head + p->n)
+			parse_one(p);	/* rather than wait: help */
+		else
+			pthread_cond_wait(&p->ready, &p->mu);
+	}
 	if (!it->ready) {
 		pthread_mutex_unlock(&p->mu);
 		return 0;
@@ -232,6 +243,16 @@ vouch_store_pipe_new(struct vouch_store *s, unsigned jobs,
 	return 0;
 }
 
+/* An input that will not be stored, the pipe being stopped: told after
+ * those still in the pipe (dropped too). */
+static int
+dropped(struct vouch_store_pipe *p, void *tag)
+{
+	drain(p);
+	(void)p->done(p->arg, tag, 0, NULL, NULL);
+	return p->stopped;
+}
+
 int
 vouch_store_pipe_put(struct vouch_store_pipe *p, const void *data,
     size_t len, const char *source, int64_t now, void *tag)
@@ -241,23 +262,29 @@ vouch_store_pipe_put(struct vouch_store_pipe *p, const void *data,
 	struct item *it;
 
 	if (p->stopped != 0)
-		return p->stopped;
-	if (p->nthreads == 0) {
+		return dropped(p, tag);
+	if (p->nthreads == 0 || (data == NULL && len > 0)) {
+		/* In turn, after what is in the pipe (a bad argument is
+		 * reported by vouch_store_import() in its place). */
+		drain(p);
+		if (p->stopped != 0)
+			return dropped(p, tag);
 		direct(p, data, len, source, now, tag);
 		return p->stopped;
 	}
 	while (p->n > 0 && (p->n == p->cap || p->bytes + len > BYTES_MAX))
 		(void)take_oldest(p, 1);
 	if (p->stopped != 0)
-		return p->stopped;
+		return dropped(p, tag);
 	if ((copy = vouch__malloc(len > 0 ? len : 1)) == NULL ||
 	    (source != NULL &&
 	    (src = vouch__store_dup(source, strlen(source))) == NULL)) {
 		/* No copy: the inputs before it, then it, in order. */
 		vouch__free(copy);
 		drain(p);
-		if (p->stopped == 0)
-			direct(p, data, len, source, now, tag);
+		if (p->stopped != 0)
+			return dropped(p, tag);
+		direct(p, data, len, source, now, tag);
 		return p->stopped;
 	}
 	if (len > 0)

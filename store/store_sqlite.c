@@ -288,9 +288,10 @@ vouch__db_sqlite_open(const char *path, struct vouch__db **out,
 	if ((db = vouch__calloc(1, sizeof(*db))) == NULL)
 		return vouch__error(err, VOUCH_ENOMEM, 0, "out of memory");
 	/* No URI interpretation: the path is a file name, whatever it
-	 * starts with.  NOMUTEX: one thread per handle (store.h). */
+	 * starts with.  NOMUTEX: one thread per handle (store.h).  The VFS
+	 * writes a WAL frame in one call (store_sqlite_vfs.c). */
 	rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vouch__sqlite_vfs());
 	if (rc != SQLITE_OK) {
 		rc = vouch__error(err, sq_code(rc), 0, "cannot open the SQLite "
 		    "store '%s' (its folder must exist and be writable): %s",

@@ -78,7 +78,9 @@ VOUCH_API int vouch_store_import(struct vouch_store *s, const void *data,
  * would store them one after the other, with the same transactions,
  * results and errors, in the order given, while up to jobs worker
  * threads parse (and hash and compress) the inputs that come next.  The
- * caller's thread does all the SQL, so s stays single-threaded.
+ * caller's thread does all the SQL, so s stays single-threaded; when the
+ * oldest input is not parsed yet, it parses the next one waiting rather
+ * than wait.  So jobs is best one less than the cores to be used.
  *
  *	vouch_store_pipe_new(s, jobs, lim, done, arg, &p);
  *	for each input:
@@ -86,14 +88,14 @@ VOUCH_API int vouch_store_import(struct vouch_store *s, const void *data,
  *	vouch_store_pipe_flush(p);
  *	vouch_store_pipe_free(p);
  *
- * done(arg, tag, rc, res, err) is called once per input, in the order
- * they were put, from within put() or flush() on the caller's thread,
- * right after that input was stored: rc, res and err are what
- * vouch_store_import() would have returned for it.  A non-zero return
- * from done stops the pipe: the inputs still in it are dropped, not
+ * done(arg, tag, rc, res, err) is called exactly once for every input
+ * put, in the order they were put, from within put(), flush() or free()
+ * on the caller's thread, right after that input was stored: rc, res and
+ * err are what vouch_store_import() would have returned for it.  A
+ * non-zero return from done stops the pipe: the inputs still in it, and
+ * those put until flush() has returned that value, are dropped, not
  * stored, each told to done with res and err NULL (its return value then
- * ignored), and put() refuses more until flush() has returned that
- * value.  free() drops what is left the same way.
+ * ignored).  free() drops what is left the same way.
  *
  * put() copies data and source (the caller may reuse them at once) and
  * waits while 64 inputs (8 per job beyond 8 jobs) or 64 MiB are in the
@@ -109,11 +111,13 @@ typedef int vouch_store_pipe_fn(void *arg, void *tag, int rc,
     const struct vouch_store_import_result *res,
     const struct vouch_error *err);
 
-/* 0, or VOUCH_EINVAL (s or done NULL). */
+/* 0, VOUCH_EINVAL (s or done NULL) or VOUCH_ENOMEM; *out NULL on
+ * error. */
 VOUCH_API int vouch_store_pipe_new(struct vouch_store *s, unsigned jobs,
     const struct vouch_report_limits *lim, vouch_store_pipe_fn *done,
     void *arg, struct vouch_store_pipe **out);
-/* 0, or the non-zero value done returned (the pipe stopped). */
+/* 0, or the non-zero value done returned (the pipe stopped): data may
+ * then have been stored or dropped, as done was or will be told. */
 VOUCH_API int vouch_store_pipe_put(struct vouch_store_pipe *p,
     const void *data, size_t len, const char *source, int64_t now,
     void *tag);

@@ -34,7 +34,7 @@ struct imp_args {
 	const char *db;
 	const char *pwfile;
 	int json, quiet;
-	unsigned jobs;			/* parsing threads; 0: none */
+	unsigned jobs;			/* parsing threads beside */
 	struct src_opts so;
 	char password[PASSWORD_MAX];
 };
@@ -67,9 +67,9 @@ import_usage(FILE *f)
 	    " the run\n"
 	    "completed (even with rejected items), 1 a runtime error, 2 a"
 	    " usage error.\n"
-	    "--jobs N: threads parsing ahead of the store (default: one per"
-	    " core, up to 8;\n"
-	    "0: none).\n");
+	    "--jobs N: threads parsing ahead of the storing one (default:"
+	    " one per core\n"
+	    "but one, up to 8; 0: none).\n");
 }
 
 /* The first line of the password file, without its line end. */
@@ -120,14 +120,15 @@ parse_jobs(const char *v, unsigned *jobs)
 	return 0;
 }
 
-/* One parsing thread per core, up to JOBS_DEFAULT_MAX. */
+/* One parsing thread per core beside the storing thread (which parses
+ * too while it has nothing to store), up to JOBS_DEFAULT_MAX. */
 static unsigned
 default_jobs(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 
 	if (n < 1)
-		return 1;
+		return 0;
 	return n > JOBS_DEFAULT_MAX ? JOBS_DEFAULT_MAX : (unsigned)n;
 }
 

@@ -363,6 +363,57 @@ check("mixed text: one line per rejected item",
 check("mixed text: each rejected line is SOURCE: reason",
       "  " + os.path.join(mixed, "c-empty.xml") + ": empty" in out, out)
 
+# ---- --jobs: the same run, whatever the number of parsing threads ----------
+
+
+def dump(path):
+    """Every row of the tables an import writes, in key order."""
+    con = sqlite3.connect(path)
+    try:
+        out = {}
+        for t, key in (("reports", "id"), ("records", "id"),
+                       ("record_extra", "record, kind, n"),
+                       ("report_errors", "report, n"),
+                       ("raw_inputs", "id"), ("failures", "id")):
+            out[t] = con.execute(f"SELECT * FROM {t} ORDER BY {key}"
+                                 ).fetchall()
+        return out
+    finally:
+        con.close()
+
+
+runs = {}
+for jobs in ("0", "1", "3"):
+    db = db_path("jobs" + jobs)
+    rc, out, err = run("--db", db, "--json", "--jobs", jobs, AGG, mixed,
+                       FAILURE)
+    check(f"--jobs {jobs}: exit 0", rc == 0, err)
+    runs[jobs] = (json.loads(out) if rc == 0 else {}, dump(db))
+base_j, base_rows = runs["0"]
+check("--jobs 0: the aggregate, mixed and failure items all seen",
+      base_j.get("imported", 0) > 10 and len(base_j.get("rejected", [])) > 7,
+      base_j)
+for jobs in ("1", "3"):
+    j, rows = runs[jobs]
+    check(f"--jobs {jobs}: the same counts and rejected items, in order",
+          j == base_j, (j, base_j))
+    for t in base_rows:
+        a, b = base_rows[t], rows[t]
+        if t in ("reports", "raw_inputs", "failures"):
+            # The import clock: the column named imported.
+            con = sqlite3.connect(db_path("jobs0"))
+            cols = [c[1] for c in con.execute(f"PRAGMA table_info({t})")]
+            con.close()
+            i = cols.index("imported")
+            a = [r[:i] + r[i + 1:] for r in a]
+            b = [r[:i] + r[i + 1:] for r in b]
+        check(f"--jobs {jobs}: table {t} row for row as with --jobs 0",
+              a == b, (t, len(a), len(b)))
+for bad in ("-1", "x", "65", "", "1x"):
+    rc, out, err = run("--db", db_path("jobsbad"), "--jobs", bad, AGG)
+    check(f"--jobs '{bad}': usage error", rc == 2 and "--jobs" in err and
+          out == "", (rc, out, err))
+
 # ---- mbox -------------------------------------------------------------------
 
 

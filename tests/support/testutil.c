@@ -86,3 +86,37 @@ tu_parse_msg(const char *text, size_t *body_off)
 		abort();
 	return m;
 }
+
+char *
+tu_replace(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t n;
+	char *out;
+
+	if (at == NULL)
+		abort();
+	n = strlen(text) - strlen(from) + strlen(to);
+	if ((out = malloc(n + 1)) == NULL)
+		abort();
+	snprintf(out, n + 1, "%.*s%s%s", (int)(at - text), text, to,
+	    at + strlen(from));
+	return out;
+}
+
+char *
+tu_report_mail(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1024;
+	char *m = malloc(n);
+
+	if (m == NULL)
+		abort();
+	snprintf(m, n, "From: reports@example.net\r\nTo: dmarc@example.com\r\n"
+	    "Subject: Report Domain: example.com\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n"
+	    "--b0\r\nContent-Type: application/xml\r\n\r\n%s\r\n"
+	    "--b0\r\nContent-Type: application/xml\r\n\r\n%s\r\n--b0--\r\n",
+	    a, b);
+	return m;
+}

@@ -17,6 +17,14 @@ const char *tu_corpus_path(const char *rel);
 int tu_append(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* text with the first occurrence of from replaced by to; caller frees.
+ * abort() when from is not in text or memory runs out. */
+char *tu_replace(const char *text, const char *from, const char *to);
+/* An e-mail carrying the two XML reports a and b as application/xml
+ * parts of a multipart/mixed (RFC 7489 7.2.1.1); caller frees; abort()
+ * when memory runs out. */
+char *tu_report_mail(const char *a, const char *b);
+
 struct vouch_msg;
 /* Parse the header section of text into a new message (abort() on any
  * failure: test data is ours); *body_off is the body's offset. */

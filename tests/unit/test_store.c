@@ -180,23 +180,6 @@ exec_sql(const char *path, const char *sql)
 	sqlite3_close(h);
 }
 
-/* text with the first occurrence of from replaced by to (caller frees). */
-static char *
-replace(const char *text, const char *from, const char *to)
-{
-	const char *at = strstr(text, from);
-	size_t n;
-	char *out;
-
-	assert_non_null(at);
-	n = strlen(text) - strlen(from) + strlen(to);
-	out = malloc(n + 1);
-	assert_non_null(out);
-	snprintf(out, n + 1, "%.*s%s%s", (int)(at - text), text, to,
-	    at + strlen(from));
-	return out;
-}
-
 /* ---- collecting callbacks --------------------------------------------- */
 
 #define MAXC 64
@@ -745,7 +728,7 @@ bad_003(void)
 	size_t n;
 	char *x = corpus(S003, &n), *bad;
 
-	bad = replace(x, "64.147.108.173", "64.147.108.999");
+	bad = tu_replace(x, "64.147.108.173", "64.147.108.999");
 	free(x);
 	return bad;
 }
@@ -780,23 +763,6 @@ test_bad_third_record(void **state)
 	assert_int_equal(res.records, 4);
 }
 
-/* An e-mail carrying two XML reports. */
-static char *
-mail_of(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 1024;
-	char *m = malloc(n);
-
-	assert_non_null(m);
-	snprintf(m, n, "From: reports@example.net\r\nTo: dmarc@example.com\r\n"
-	    "Subject: Report Domain: example.com\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n"
-	    "--b0\r\nContent-Type: application/xml\r\n\r\n%s\r\n"
-	    "--b0\r\nContent-Type: application/xml\r\n\r\n%s\r\n--b0--\r\n",
-	    a, b);
-	return m;
-}
-
 static void
 test_earlier_reports_stay(void **state)
 {
@@ -806,7 +772,7 @@ test_earlier_reports_stay(void **state)
 	size_t n;
 	char *good = corpus(R9990, &n), *bad = bad_003();
 	char *ok = corpus(S003, &n);
-	char *m = mail_of(good, bad);
+	char *m = tu_report_mail(good, bad);
 	struct vouch_store *s2;
 	void *r1, *r2;
 	size_t l1, l2;
@@ -819,14 +785,14 @@ test_earlier_reports_stay(void **state)
 	assert_int_equal(rows_in(f->path, "raw_inputs"), 1);
 	free(m);
 	/* The bad one mended: stored now, the good one a duplicate. */
-	m = mail_of(ok, good);
+	m = tu_report_mail(ok, good);
 	assert_int_equal(import(f->s, m, strlen(m), &res, &err), 0);
 	assert_int_equal(res.reports, 1);
 	assert_int_equal(res.duplicates, 1);
 	assert_int_equal(rows_in(f->path, "raw_inputs"), 2);
 	free(m);
 	/* Two reports of one input share its one raw copy. */
-	m = mail_of(good, ok);
+	m = tu_report_mail(good, ok);
 	assert_int_equal(vouch_store_open(side_path(f, "two.db"), &s2, &err),
 	    0);
 	assert_int_equal(import(s2, m, strlen(m), &res, &err), 0);
@@ -857,7 +823,7 @@ test_db_failure(void **state)
 	struct vouch_error err;
 	size_t n;
 	char *good = corpus(R9990, &n), *ok = corpus(S003, &n);
-	char *m = mail_of(good, ok);
+	char *m = tu_report_mail(good, ok);
 
 	exec_sql(f->path, "CREATE TRIGGER full BEFORE INSERT ON records "
 	    "WHEN NEW.ip = '64.147.108.173' BEGIN "
@@ -1358,7 +1324,7 @@ test_race(void **state)
 	/* Round 0 also races the migrations of a fresh store. */
 	for (round = 0; round < 4; round++) {
 		snprintf(id, sizeof(id), "race-%d", round);
-		xml = replace(base, "dmarcbis-test-report-001", id);
+		xml = tu_replace(base, "dmarcbis-test-report-001", id);
 		assert_int_equal(pipe(fd), 0);
 		for (i = 0; i < 2; i++) {
 			assert_true((pid[i] = fork()) >= 0);
