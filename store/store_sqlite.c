@@ -24,9 +24,19 @@
 /* RETURNING (3.35); window functions (3.25) and upsert (3.24) before. */
 #define SQ_MIN_VERSION 3035000
 
+/* The transaction statements, prepared once per handle: import runs
+ * one of each per report, and sqlite3_exec() would compile the text
+ * every time. */
+enum sq_tx { SQ_BEGIN, SQ_COMMIT, SQ_ROLLBACK, SQ__TX };
+
+static const char *const sq_tx_sql[SQ__TX] = {
+	"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"
+};
+
 struct sq_db {
 	struct vouch__db base;	/* first: a vouch__db * is a sq_db * */
 	sqlite3 *h;
+	sqlite3_stmt *tx[SQ__TX];	/* finalized with the others */
 };
 
 static sqlite3_stmt *
@@ -183,16 +193,35 @@ sq_finish(struct vouch__stmt *st)
 	sqlite3_finalize(sq_st(st));
 }
 
+/* SQLITE_OK, or the step's (or the preparation's) error. */
+static int
+sq_tx(struct vouch__db *db, enum sq_tx which)
+{
+	struct sq_db *d = (struct sq_db *)(void *)db;
+	int rc;
+
+	if (d->tx[which] == NULL && (rc = sqlite3_prepare_v2(d->h,
+	    sq_tx_sql[which], -1, &d->tx[which], NULL)) != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(d->tx[which]);
+	sqlite3_reset(d->tx[which]);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int
 sq_begin(struct vouch__db *db, struct vouch_error *err)
 {
-	return sq_exec(db, "BEGIN IMMEDIATE", err);
+	int rc = sq_tx(db, SQ_BEGIN);
+
+	return rc == SQLITE_OK ? 0 : sq_fail(sq_h(db), rc, err);
 }
 
 static int
 sq_commit(struct vouch__db *db, struct vouch_error *err)
 {
-	return sq_exec(db, "COMMIT", err);
+	int rc = sq_tx(db, SQ_COMMIT);
+
+	return rc == SQLITE_OK ? 0 : sq_fail(sq_h(db), rc, err);
 }
 
 static void
@@ -200,7 +229,7 @@ sq_rollback(struct vouch__db *db)
 {
 	/* Fails only when no transaction is open (SQLite may have rolled
 	 * back by itself after an I/O error): nothing left to undo. */
-	sqlite3_exec(sq_h(db), "ROLLBACK", NULL, NULL, NULL);
+	(void)sq_tx(db, SQ_ROLLBACK);
 }
 
 static int
@@ -261,14 +290,15 @@ sq_setup(sqlite3 *h, struct vouch_error *err)
 	}
 	/*
 	 * Import commits once per report, each commit rewriting the same
-	 * few index pages: a checkpoint every 4,096 WAL pages (16 MiB)
-	 * instead of 1,000 copies such a page into the database once for
-	 * four times as many reports, and syncs a quarter as often.
+	 * few index pages: a checkpoint every 16,384 WAL pages (64 MiB,
+	 * about a thousand reports) instead of 1,000 copies such a page
+	 * into the database once for sixteen times as many reports, and
+	 * syncs a sixteenth as often (the one-core import: -5 %).
 	 */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h, "PRAGMA synchronous = NORMAL;"
 		    "PRAGMA foreign_keys = ON;"
-		    "PRAGMA wal_autocheckpoint = 4096", NULL, NULL, NULL);
+		    "PRAGMA wal_autocheckpoint = 16384", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_fail(h, rc, err);
 }
 
