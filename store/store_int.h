@@ -250,6 +250,8 @@ struct vouch__prep;
  * input must then be imported directly).  No store: any thread. */
 struct vouch__prep *vouch__prep_parse(const void *data, size_t len,
     const struct vouch_report_limits *lim);
+/* The bytes the copy takes. */
+size_t vouch__prep_size(const struct vouch__prep *p);
 /* The parser found nothing to store (an error before any report). */
 int vouch__prep_empty(const struct vouch__prep *p);
 void vouch__prep_free(struct vouch__prep *p);

@@ -35,6 +35,7 @@ struct item {
 	void *tag;
 	int ready;		/* parsed (or passed over): the caller's */
 	struct vouch__prep *prep;	/* NULL: import the bytes directly */
+	size_t prep_size;	/* counted in the pipe's bytes once ready */
 	struct vouch__raw raw;	/* hashed and compressed when it matters */
 };
 
@@ -80,6 +81,10 @@ parse_one(struct vouch_store_pipe *p)
 	if (!skip)
 		prepare(p, it);
 	pthread_mutex_lock(&p->mu);
+	if (it->prep != NULL) {
+		it->prep_size = vouch__prep_size(it->prep);
+		p->bytes += it->prep_size;
+	}
 	it->ready = 1;
 	pthread_cond_signal(&p->ready);
 }
@@ -182,7 +187,7 @@ take_oldest(struct vouch_store_pipe *p, int wait)
 		}
 	}
 	pthread_mutex_lock(&p->mu);
-	p->bytes -= it->len;
+	p->bytes -= it->len + it->prep_size;
 	item_free(it);
 	p->head++;
 	p->n--;
@@ -243,6 +248,19 @@ vouch_store_pipe_new(struct vouch_store *s, unsigned jobs,
 	return 0;
 }
 
+/* len more bytes would pass BYTES_MAX (inputs and their parsed copies,
+ * read under mu: workers add the copies). */
+static int
+over_budget(struct vouch_store_pipe *p, size_t len)
+{
+	int over;
+
+	pthread_mutex_lock(&p->mu);
+	over = p->bytes + len > BYTES_MAX;
+	pthread_mutex_unlock(&p->mu);
+	return over;
+}
+
 /* An input that will not be stored, the pipe being stopped: told after
  * those still in the pipe (dropped too). */
 static int
@@ -272,7 +290,7 @@ vouch_store_pipe_put(struct vouch_store_pipe *p, const void *data,
 		direct(p, data, len, source, now, tag);
 		return p->stopped;
 	}
-	while (p->n > 0 && (p->n == p->cap || p->bytes + len > BYTES_MAX))
+	while (p->n > 0 && (p->n == p->cap || over_budget(p, len)))
 		(void)take_oldest(p, 1);
 	if (p->stopped != 0)
 		return dropped(p, tag);
@@ -298,6 +316,7 @@ vouch_store_pipe_put(struct vouch_store_pipe *p, const void *data,
 	it->tag = tag;
 	it->ready = 0;
 	it->prep = NULL;
+	it->prep_size = 0;
 	vouch__raw_init(&it->raw, copy, len, now);
 	p->n++;
 	p->bytes += len;

@@ -201,6 +201,12 @@ vouch__prep_parse(const void *data, size_t len,
 	return p;
 }
 
+size_t
+vouch__prep_size(const struct vouch__prep *p)
+{
+	return p->a.total;
+}
+
 int
 vouch__prep_empty(const struct vouch__prep *p)
 {

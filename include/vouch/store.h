@@ -98,12 +98,13 @@ VOUCH_API int vouch_store_import(struct vouch_store *s, const void *data,
  * ignored).  free() drops what is left the same way.
  *
  * put() copies data and source (the caller may reuse them at once) and
- * waits while 64 inputs (8 per job beyond 8 jobs) or 64 MiB are in the
- * pipe.  With jobs 0, or
+ * waits while 64 inputs (8 per job beyond 8 jobs) or 64 MiB (inputs and
+ * what they parsed to) are in the pipe.  With jobs 0, or
  * when a copy or a thread cannot be had, an input is imported at once
  * (no copy, no thread): the pipe never fails for want of memory.  Memory:
- * at most the inputs in the pipe and, for each, what it parsed to (up to
- * 16 MiB; a larger one is parsed again when stored).
+ * those 64 MiB, plus what the inputs being parsed when the budget is
+ * reached parse to (up to 16 MiB each; a larger one is parsed again when
+ * stored), whatever the number of inputs.
  */
 struct vouch_store_pipe;
 
