@@ -557,6 +557,54 @@ test_corpus_summary(void **state)
 	}
 }
 
+/*
+ * The store writes its WAL through its own VFS, one write() per frame
+ * (store_sqlite_vfs.c).  While the store is still open, with the corpus's
+ * commits not yet checkpointed, the WAL must be whole frames after its
+ * 32-byte header (SQLite's file format: a 24-byte header and a page
+ * each), and SQLite's own default VFS must find the database intact
+ * reading through it.
+ */
+static void
+test_wal_frames(void **state)
+{
+	struct fx *f = *state;
+	static struct tsv_row t[64];
+	struct vouch_store_import_result res;
+	struct vouch_error err;
+	char wal[160], ok[32] = "";
+	size_t n = tsv_rows(t, 64), i, stored = 0;
+	struct stat sb;
+	sqlite3_stmt *st;
+	sqlite3 *h;
+	long long page;
+
+	for (i = 0; i < n; i++) {
+		(void)import_corpus(f->s, t[i].file, &res, &err);
+		stored += res.reports;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA page_size", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	assert_true(sb.st_size > 32 + 10 * (24 + page));
+	assert_int_equal((sb.st_size - 32) % (24 + page), 0);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(ok, sizeof(ok), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_string_equal(ok, "ok");
+	assert_true(stored >= 20);
+	assert_int_equal(rows_in(f->path, "reports"), stored);
+}
+
 /* ---- what is read back ------------------------------------------------ */
 
 #define FM "Fastmail Pty Ltd|758848224|stalw.art|"
@@ -1487,6 +1535,7 @@ main(void)
 		T(test_newer_refused),
 		T(test_locations),
 		T(test_corpus_summary),
+		T(test_wal_frames),
 		T(test_read_back),
 		T(test_callback_stops),
 		T(test_report_errors),
