@@ -8,7 +8,9 @@
  * the PostgreSQL database; the record counts and message sums must be
  * the TSV's, and everything the query API shows must read alike from
  * both.  Then four processes import the same inputs into a fresh
- * PostgreSQL database at once: each report must be stored exactly once.
+ * PostgreSQL database at once: each report must be stored exactly once;
+ * and a vouch_store_pipe of two parsing threads into another must store
+ * every row the imports one after the other stored.
  * Then hostile inputs, the raw download, the PTR cache and connection
  * failures (store_checks.c).
  */
@@ -383,25 +385,27 @@ dump_of(struct vouch_store *s, const char *name)
 
 /* ---- the race ------------------------------------------------------------ */
 
-/* A fresh database beside uri's; its URI (caller frees), or NULL. */
+/* A fresh database db beside uri's; its URI (caller frees), or NULL. */
 static char *
-race_database(const char *uri)
+new_database(const char *uri, const char *db)
 {
 	PGconn *conn = PQconnectdb(uri);
 	PGresult *res;
+	char sql[128];
 	int ok;
 
 	ok = sc_check(PQstatus(conn) == CONNECTION_OK, "libpq: %s",
 	    PQerrorMessage(conn));
 	if (ok) {
-		res = PQexec(conn, "CREATE DATABASE vouch_race");
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+		res = PQexec(conn, sql);
 		ok = sc_check(PQresultStatus(res) == PGRES_COMMAND_OK,
-		    "create the race database: %s",
+		    "create the database %s: %s", db,
 		    PQresultErrorMessage(res));
 		PQclear(res);
 	}
 	PQfinish(conn);
-	return ok ? sc_uri_with_db(uri, "vouch_race") : NULL;
+	return ok ? sc_uri_with_db(uri, db) : NULL;
 }
 
 char *
@@ -446,7 +450,7 @@ static void
 race(const char *uri, const struct sc_corpus *c, const struct sc_totals *seq,
     const char *pg_dump)
 {
-	char *race_uri = race_database(uri), *d;
+	char *race_uri = new_database(uri, "vouch_race"), *d;
 	int start[2], out[2], i, st, ok = 1;
 	struct sc_totals t, sum = { 0 };
 	struct vouch_store *s;
@@ -505,6 +509,65 @@ race(const char *uri, const struct sc_corpus *c, const struct sc_totals *seq,
 	free(race_uri);
 }
 
+/* ---- the pipe ------------------------------------------------------------ */
+
+static int
+piped(void *arg, void *tag, int rc, const struct vouch_store_import_result *r,
+    const struct vouch_error *err)
+{
+	struct sc_totals *t = arg;
+
+	(void)tag;
+	(void)rc;
+	(void)err;
+	if (r == NULL) {
+		sc_check(0, "pipe: an input was dropped");
+		return 0;
+	}
+	t->reports += r->reports;
+	t->duplicates += r->duplicates;
+	t->failures += r->failures;
+	t->records += r->records;
+	t->messages += r->messages;
+	return 0;
+}
+
+/* The corpus through a vouch_store_pipe of 2 parsing threads into a fresh
+ * database: the totals and every row of the sequential import. */
+static void
+pipe_import(const char *uri, const struct sc_corpus *c,
+    const struct sc_totals *seq, const char *pg_dump)
+{
+	char *pipe_uri = new_database(uri, "vouch_pipe"), *d;
+	struct vouch_store_pipe *p = NULL;
+	struct sc_totals t = { 0 };
+	struct vouch_store *s;
+	size_t i;
+
+	if (pipe_uri == NULL ||
+	    (s = open_store(pipe_uri, "postgresql")) == NULL) {
+		free(pipe_uri);
+		return;
+	}
+	if (sc_check(vouch_store_pipe_new(s, 2, NULL, piped, &t, &p) == 0,
+	    "pipe: cannot make one")) {
+		for (i = 0; i < c->n; i++)
+			(void)vouch_store_pipe_put(p, c->in[i].data,
+			    c->in[i].len, c->in[i].path, SC_NOW, NULL);
+		sc_check(vouch_store_pipe_flush(p) == 0, "pipe: stopped");
+	}
+	vouch_store_pipe_free(p);
+	sc_check(memcmp(&t, seq, sizeof(t)) == 0, "pipe: the totals differ "
+	    "from one import after the other");
+	if ((d = dump_of(s, "pipe")) != NULL) {
+		sc_same_dump("pipe vs one import after the other", d, pg_dump,
+		    0);
+		free(d);
+	}
+	vouch_store_close(s);
+	free(pipe_uri);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static void
@@ -547,6 +610,10 @@ compare(const char *uri, const char *workdir, const struct sc_corpus *c)
 	vouch_store_close(pg);
 	vouch_store_close(lite);
 	pg = lite = NULL;
+	t0 = now_s();
+	if (dp != NULL)
+		pipe_import(uri, c, &tp, dp);
+	printf("pipe: imported in %.2f s\n", now_s() - t0);
 	t0 = now_s();
 	if (dp != NULL)
 		race(uri, c, &tp, dp);
