@@ -1,11 +1,14 @@
 /*
  * testutil.c - file, text and message helpers for tests.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <vouch/msg.h>
 
@@ -119,4 +122,26 @@ tu_report_mail(const char *a, const char *b)
 	    "--b0\r\nContent-Type: application/xml\r\n\r\n%s\r\n--b0--\r\n",
 	    a, b);
 	return m;
+}
+
+void
+tu_remove_dir(const char *dir)
+{
+	char p[4096];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			chmod(p, 0700);
+			if (unlink(p) != 0)
+				rmdir(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
 }

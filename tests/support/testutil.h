@@ -25,6 +25,10 @@ char *tu_replace(const char *text, const char *from, const char *to);
  * when memory runs out. */
 char *tu_report_mail(const char *a, const char *b);
 
+/* Remove dir and what is in it, one level deep (files, or empty folders;
+ * each made writable first).  Errors are ignored: a test's leftovers. */
+void tu_remove_dir(const char *dir);
+
 struct vouch_msg;
 /* Parse the header section of text into a new message (abort() on any
  * failure: test data is ours); *body_off is the body's offset. */

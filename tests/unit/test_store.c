@@ -73,23 +73,9 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[512];
-	struct dirent *e;
-	DIR *d;
 
 	vouch_store_close(f->s);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
-			chmod(p, 0700);
-			if (unlink(p) != 0)
-				rmdir(p);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
+	tu_remove_dir(f->dir);
 	free(f);
 	return 0;
 }

@@ -77,20 +77,8 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[512];
-	struct dirent *e;
-	DIR *d;
 
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
+	tu_remove_dir(f->dir);
 	free(f);
 	return 0;
 }
