@@ -271,13 +271,34 @@ dropped(struct vouch_store_pipe *p, void *tag)
 	return p->stopped;
 }
 
+/* Into the ring, for a worker to take (copy and src now the pipe's). */
+static void
+enqueue(struct vouch_store_pipe *p, unsigned char *copy, size_t len,
+    char *src, int64_t now, void *tag)
+{
+	struct item *it;
+
+	pthread_mutex_lock(&p->mu);
+	it = &p->ring[(p->head + p->n) % p->cap];
+	memset(it, 0, sizeof(*it));
+	it->data = copy;
+	it->len = len;
+	it->source = src;
+	it->now = now;
+	it->tag = tag;
+	vouch__raw_init(&it->raw, copy, len, now);
+	p->n++;
+	p->bytes += len;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
 int
 vouch_store_pipe_put(struct vouch_store_pipe *p, const void *data,
     size_t len, const char *source, int64_t now, void *tag)
 {
 	unsigned char *copy = NULL;
 	char *src = NULL;
-	struct item *it;
 
 	if (p->stopped != 0)
 		return dropped(p, tag);
@@ -307,21 +328,7 @@ vouch_store_pipe_put(struct vouch_store_pipe *p, const void *data,
 	}
 	if (len > 0)
 		memcpy(copy, data, len);
-	pthread_mutex_lock(&p->mu);
-	it = &p->ring[(p->head + p->n) % p->cap];
-	it->data = copy;
-	it->len = len;
-	it->source = src;
-	it->now = now;
-	it->tag = tag;
-	it->ready = 0;
-	it->prep = NULL;
-	it->prep_size = 0;
-	vouch__raw_init(&it->raw, copy, len, now);
-	p->n++;
-	p->bytes += len;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
+	enqueue(p, copy, len, src, now, tag);
 	/* Store one input if one is ready: one in, one out keeps the
 	 * workers fed while the store keeps up. */
 	if (p->stopped == 0)
